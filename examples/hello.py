@@ -1,0 +1,26 @@
+"""The smallest useful Quart app: ``scripts/run-example`` serves it."""
+
+from quart import Quart
+from quart import jsonify
+from quart import request
+
+app = Quart(__name__)
+
+
+@app.get("/")
+async def index() -> str:
+    return "Hello, World!"
+
+
+@app.get("/hello/<name>")
+async def hello(name: str) -> dict[str, str]:
+    return {"greeting": f"Hello, {name}!", "lang": request.args.get("lang", "en")}
+
+
+@app.post("/echo")
+async def echo() -> object:
+    return jsonify(await request.get_json())
+
+
+if __name__ == "__main__":
+    app.run()

@@ -1,0 +1,1095 @@
+"""The :class:`Quart` application: configuration, the dispatch pipeline,
+error handling and the serving lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import weakref
+from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import cached_property
+from logging import Logger
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NamedTuple
+from typing import NoReturn
+from typing import TypeVar
+from typing import cast
+from urllib.parse import quote as _url_quote
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import Aborter
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import BuildError
+from werkzeug.routing import MapAdapter
+from werkzeug.routing import RoutingException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from .asgi import ASGIHTTPConnection
+from .asgi import ASGILifespan
+from .config import DEFAULT_CONFIG
+from .config import Config
+from .config import ConfigAttribute
+from .ctx import AppContext
+from .ctx import RequestContext
+from .ctx import _AppCtxGlobals
+from .globals import _cv_app
+from .globals import _cv_request
+from .json.provider import DefaultJSONProvider
+from .json.provider import JSONProvider
+from .logging import create_logger
+from .routing import QuartMap
+from .routing import QuartRule
+from .scaffold import Scaffold
+from .scaffold import _endpoint_from_view_func
+from .scaffold import setupmethod
+from .sessions import SecureCookieSessionInterface
+from .sessions import SessionInterface
+from .sessions import SessionMixin
+from .signals import appcontext_tearing_down
+from .signals import got_background_exception
+from .signals import got_request_exception
+from .signals import got_serving_exception
+from .signals import request_finished
+from .signals import request_started
+from .signals import request_tearing_down
+from .sync import ensure_async
+from .sync import run_sync
+from .wrappers import Request
+from .wrappers import Response
+
+if TYPE_CHECKING:
+    from .testing import QuartClient
+    from .testing import TestApp
+    from .typing import ASGIReceiveCallable
+    from .typing import ASGISendCallable
+    from .typing import ResponseReturnValue
+    from .typing import Scope
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+_sentinel: Any = object()
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+class _HookChain(NamedTuple):
+    """The request hooks that apply to one blueprint, in calling order,
+    already made async: computed once, reused by every request."""
+
+    url_value_preprocessors: tuple[Callable[[str | None, dict[str, Any] | None], None], ...]
+    before: tuple[Callable[[], Awaitable[Any]], ...]
+    after: tuple[Callable[[Response], Awaitable[Response]], ...]
+    teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
+
+
+class Quart(Scaffold):
+    """The application: a registry of views and hooks, and an ASGI app.
+
+    :param import_name: normally ``__name__``; used to find the root path.
+    :param static_url_path: URL prefix of the static route (``/static``).
+    :param static_folder: folder served by the static route, relative to
+        ``root_path``; ``None`` disables the route.
+    :param static_host: host of the static route when ``host_matching``.
+    :param host_matching: match routes on the ``Host`` as well.
+    :param subdomain_matching: match subdomains of ``SERVER_NAME``.
+    :param template_folder: folder of templates, relative to ``root_path``.
+    :param instance_path: folder for instance files (default ``instance``
+        beside the package).
+    :param instance_relative_config: load relative config files from
+        ``instance_path`` instead of ``root_path``.
+    :param root_path: override the folder found from ``import_name``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    config_class: type[Config] = Config
+    aborter_class: type[Aborter] = Aborter
+    url_rule_class: type[QuartRule] = QuartRule
+    url_map_class: type[QuartMap] = QuartMap
+    app_ctx_globals_class: type[_AppCtxGlobals] = _AppCtxGlobals
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    asgi_http_class: type[ASGIHTTPConnection] = ASGIHTTPConnection
+    asgi_lifespan_class: type[ASGILifespan] = ASGILifespan
+    test_client_class: type[QuartClient] | None = None
+    test_app_class: type[TestApp] | None = None
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    default_config = DEFAULT_CONFIG
+
+    testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute[str | bytes | None]("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError("If an instance path is provided it must be absolute.")
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.aborter = self.make_aborter()
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_build_error_handlers: list[
+            Callable[[Exception, str, dict[str, Any]], str]
+        ] = []
+        self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.before_serving_funcs: list[Callable[[], Awaitable[Any]]] = []
+        self.while_serving_gens: list[AsyncGenerator[Any, None]] = []
+        self.after_serving_funcs: list[Callable[[], Awaitable[Any]]] = []
+        self.while_serving_funcs: list[Callable[[], AsyncGenerator[Any, None]]] = []
+        self.background_tasks: set[asyncio.Task[None]] = set()
+        self.blueprints: dict[str, Any] = {}
+        self.extensions: dict[str, Any] = {}
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+
+        self._got_first_request = False
+        self._hook_chains: dict[str | None, _HookChain] = {}
+        self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+        self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
+
+        if self.has_static_folder:
+            assert bool(static_host) == host_matching, (
+                "Invalid static_host/host_matching combination"
+            )
+            self_ref = weakref.ref(self)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
+            )
+
+    # -- basics -------------------------------------------------------------
+    @cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The app's name: the import name, or the script's for ``__main__``."""
+        if self.import_name == "__main__":
+            fn = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @cached_property
+    def logger(self) -> Logger:
+        """A :mod:`logging` logger named after the app."""
+        return create_logger(self)
+
+    @property
+    def debug(self) -> bool:
+        """``DEBUG`` config: more detailed errors, exceptions propagate."""
+        return self.config["DEBUG"]  # type: ignore[no-any-return]
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """The app's :class:`~quart.config.Config`, seeded with defaults."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = os.environ.get("QUART_DEBUG", "").lower() in {
+            "1",
+            "true",
+            "yes",
+            "on",
+        }
+        return self.config_class(root_path, defaults)
+
+    def make_aborter(self) -> Aborter:
+        """The :class:`werkzeug.exceptions.Aborter` behind :func:`abort`."""
+        return self.aborter_class()
+
+    def auto_find_instance_path(self) -> str:
+        """``instance`` beside the app's package or module."""
+        return os.path.join(self.root_path, "instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> Any:
+        """Open a file relative to ``instance_path`` (writing is allowed)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)  # noqa: SIM115
+        return open(path, mode, encoding=encoding)  # noqa: SIM115
+
+    @property
+    def got_first_request(self) -> bool:
+        """True once the app started serving; registration is closed then."""
+        return self._got_first_request
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called on the"
+                " application. It has already handled its first request, any"
+                " changes will not be applied consistently.\n"
+                "Make sure all imports, decorators, functions, etc. needed to"
+                " set up the application are done before running it."
+            )
+
+    def _freeze(self) -> None:
+        """Close registration; the hot path may now cache what it derives."""
+        self._got_first_request = True
+
+    # -- sync/async bridging --------------------------------------------
+    def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """``func`` itself if it is async, else a wrapper running it in a
+        worker thread (see :meth:`sync_to_async`)."""
+        wrapped = ensure_async(func)
+        if wrapped is func:
+            return func
+        return self.sync_to_async(func)
+
+    def sync_to_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """Run a sync function off the event loop; override to change how."""
+        return run_sync(func)
+
+    # -- routing ------------------------------------------------------------
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``view_func`` for the URL ``rule``.
+
+        :param endpoint: the name for :func:`url_for` (the function's name by
+            default).
+        :param provide_automatic_options: answer ``OPTIONS`` automatically
+            (default on unless ``OPTIONS`` is listed in ``methods``).
+        :param options: ``methods``, ``defaults``, ``host``, ``subdomain``,
+            ``strict_slashes``, ``redirect_to``, ``websocket``, ... as werkzeug's
+            :class:`~werkzeug.routing.Rule` takes them.
+        """
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)  # type: ignore[arg-type]
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        websocket = options.get("websocket", False)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example:"
+                ' @app.route(..., methods=["POST"])'
+            )
+        methods = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(
+                view_func, "provide_automatic_options", None
+            )
+        if provide_automatic_options is None:
+            if (
+                "OPTIONS" not in methods
+                and not websocket
+                and self.config["PROVIDE_AUTOMATIC_OPTIONS"]
+            ):
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+
+        rule_obj = self.url_rule_class(
+            rule,
+            methods=methods,
+            provide_automatic_options=provide_automatic_options,
+            **options,
+        )
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def url_build_error_handler(self, f: F) -> F:
+        """Call ``f(error, endpoint, values)`` when :func:`url_for` fails; a
+        returned string is used as the URL."""
+        self.url_build_error_handlers.append(f)
+        return f
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """The URL adapter for a request, or for the app alone when
+        ``SERVER_NAME`` is set. Adapters are cached per host, scheme and
+        root path, so matching does not rebind the map per request."""
+        config = self.config
+        if request is not None:
+            if (trusted_hosts := config["TRUSTED_HOSTS"]) is not None:
+                request.trusted_hosts = trusted_hosts
+            host = request.host
+            subdomain: str | None
+            if self.url_map.host_matching:
+                server_name, subdomain = host, None
+            else:
+                server_name = config["SERVER_NAME"] or host
+                if not self.subdomain_matching:
+                    subdomain = self.url_map.default_subdomain or ""
+                else:
+                    subdomain = self._subdomain_of(host.lower(), server_name.lower())
+            return self._bind(server_name, subdomain, request.root_path, request.scheme)
+        if config["SERVER_NAME"] is not None:
+            return self._bind(
+                config["SERVER_NAME"],
+                self.url_map.default_subdomain or None,
+                config["APPLICATION_ROOT"],
+                config["PREFERRED_URL_SCHEME"],
+            )
+        return None
+
+    @staticmethod
+    def _subdomain_of(host: str, server_name: str) -> str:
+        if host == server_name:
+            return ""
+        if host.endswith("." + server_name):
+            return host[: -len(server_name) - 1]
+        return "<invalid>"
+
+    def _bind(
+        self, server_name: str, subdomain: str | None, root_path: str, scheme: str
+    ) -> MapAdapter:
+        key = (server_name, subdomain, root_path, scheme)
+        adapter = self._url_adapters.get(key)
+        if adapter is None:
+            if len(self._url_adapters) >= 256:  # the Host header is client data
+                self._url_adapters.clear()
+            adapter = self.url_map.bind(
+                server_name,
+                script_name=root_path or "/",
+                subdomain=subdomain,
+                url_scheme=scheme,
+            )
+            self._url_adapters[key] = adapter
+        return adapter
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the app and the endpoint's
+        blueprints fill in ``values``."""
+        names: tuple[str | None, ...] = (None,)
+        if "." in endpoint:
+            parts = endpoint.rpartition(".")[0].split(".")
+            names += tuple(".".join(parts[: i + 1]) for i in range(len(parts)))
+        for name in names:
+            for func in self.url_default_functions.get(name, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Try the ``url_build_error_handler`` functions, else re-raise."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        raise error
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint``; see :func:`quart.url_for`."""
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            url_adapter = req_ctx.url_adapter
+            blueprint_name = req_ctx.request.blueprint
+            if endpoint[:1] == ".":
+                if blueprint_name is not None:
+                    endpoint = f"{blueprint_name}{endpoint}"
+                else:
+                    endpoint = endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            app_ctx = _cv_app.get(None)
+            if app_ctx is not None and app_ctx.app is self:
+                url_adapter = app_ctx.url_adapter
+            else:
+                url_adapter = self.create_url_adapter(None)
+            if _external is None:
+                _external = True
+        if url_adapter is None:
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without"
+                " 'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT'"
+                " and 'PREFERRED_URL_SCHEME' as needed."
+            )
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            rv = url_adapter.build(
+                endpoint,
+                values,
+                method=_method,
+                url_scheme=_scheme,
+                force_external=_external,
+            )
+        except BuildError as error:
+            values.update(
+                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
+            )
+            return self.handle_url_build_error(error, endpoint, values)
+        if _anchor is not None:
+            rv = f"{rv}#{_url_quote(_anchor, safe=_ANCHOR_SAFE)}"
+        return rv
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response of this app's response class."""
+        from werkzeug.utils import redirect
+
+        return redirect(location, code, Response=self.response_class)  # type: ignore[return-value]
+
+    # -- contexts -------------------------------------------------------------
+    def app_context(self) -> AppContext:
+        """``async with app.app_context():`` makes ``current_app`` and ``g``
+        available outside a request (CLI commands, background work)."""
+        return AppContext(self)
+
+    def request_context(self, request: Request) -> RequestContext:
+        """The context for ``request``; the ASGI layer pushes one per request."""
+        return RequestContext(self, request)
+
+    def test_request_context(self, path: str = "/", **kwargs: Any) -> RequestContext:
+        """A request context for ``path`` without a server, for tests and
+        shells: ``async with app.test_request_context("/?a=1", method="POST"):``.
+        Takes the same keywords as the test client's ``open``."""
+        from .testing.utils import make_test_request
+
+        return self.request_context(make_test_request(self, path, **kwargs))
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> QuartClient:
+        """An async client that calls the app in-process."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import QuartClient as cls
+        return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def test_app(self) -> TestApp:
+        """``async with app.test_app() as test_app:`` runs the lifespan
+        (``before_serving`` ... ``after_serving``) around the block."""
+        cls = self.test_app_class
+        if cls is None:
+            from .testing import TestApp as cls
+        return cls(self)
+
+    @setupmethod
+    def teardown_appcontext(self, f: F) -> F:
+        """Run ``f(exc)`` when an app context pops."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(self, f: F) -> F:
+        """Add ``f()``'s dict to the ``quart shell`` namespace."""
+        self.shell_context_processors.append(f)
+        return f
+
+    async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
+        """Run the teardown functions of the current request (innermost
+        blueprint first, app last), then the ``request_tearing_down`` signal."""
+        ctx = _cv_request.get()
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        for func in self._hooks_for(ctx.request.blueprint).teardown:
+            await func(exc)
+        if request_tearing_down.receivers:
+            await request_tearing_down.send_async(
+                self, _sync_wrapper=self.ensure_async, exc=exc
+            )
+
+    async def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:
+        """Run the ``teardown_appcontext`` functions, last registered first."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        for func in reversed(self.teardown_appcontext_funcs):
+            await self.ensure_async(func)(exc)
+        if appcontext_tearing_down.receivers:
+            await appcontext_tearing_down.send_async(
+                self, _sync_wrapper=self.ensure_async, exc=exc
+            )
+
+    # -- sessions -------------------------------------------------------------
+    async def open_session(self, request: Request) -> SessionMixin:
+        """Load the session through :attr:`session_interface`."""
+        interface = self.session_interface
+        session = await interface.open_session(self, request)
+        if session is None:
+            session = await interface.make_null_session(self)
+        return session
+
+    # -- the request pipeline ---------------------------------------------
+    def _hooks_for(self, blueprint: str | None) -> _HookChain:
+        """The hook chain for requests to ``blueprint`` (``None``: the app),
+        computed on first use."""
+        try:
+            return self._hook_chains[blueprint]
+        except KeyError:
+            pass
+        names: list[str] = []
+        if blueprint is not None:
+            parts = blueprint.split(".")
+            names = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+        outer_first: tuple[str | None, ...] = (None, *reversed(names))
+        inner_first: tuple[str | None, ...] = (*names, None)
+        chain_ = _HookChain(
+            url_value_preprocessors=tuple(
+                f for n in outer_first for f in self.url_value_preprocessors.get(n, ())
+            ),
+            before=tuple(
+                self.ensure_async(f)
+                for n in outer_first
+                for f in self.before_request_funcs.get(n, ())
+            ),
+            after=tuple(
+                self.ensure_async(f)
+                for n in inner_first
+                for f in reversed(self.after_request_funcs.get(n, ()))
+            ),
+            teardown=tuple(
+                self.ensure_async(f)
+                for n in inner_first
+                for f in reversed(self.teardown_request_funcs.get(n, ()))
+            ),
+        )
+        if self._got_first_request:
+            self._hook_chains[blueprint] = chain_
+        return chain_
+
+    def _view_for(self, endpoint: str) -> Callable[..., Awaitable[Any]]:
+        func = self.view_functions[endpoint]
+        cached = self._async_views.get(endpoint)
+        if cached is not None and cached[0] is func:
+            return cached[1]
+        wrapped = self.ensure_async(func)
+        self._async_views[endpoint] = (func, wrapped)
+        return wrapped
+
+    async def handle_request(self, request: Request) -> Response:
+        """Handle one HTTP request, from pushing its context to teardown."""
+        if not self._got_first_request:
+            self._freeze()
+        ctx = self.request_context(request)
+        error: BaseException | None = None
+        await ctx.push()
+        try:
+            try:
+                return await self.full_dispatch_request(ctx)
+            except Exception as e:
+                error = e
+                return await self.handle_exception(e)
+            except BaseException as e:
+                error = e
+                raise
+        finally:
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            await ctx.pop(error)
+
+    async def full_dispatch_request(
+        self, request_context: RequestContext | None = None
+    ) -> Response:
+        """Signals, before-request functions, the view and its error
+        handling, then :meth:`finalize_request`."""
+        ctx = request_context or _cv_request.get()
+        try:
+            if request_started.receivers:
+                await request_started.send_async(self, _sync_wrapper=self.ensure_async)
+            rv = await self.preprocess_request(ctx)
+            if rv is None:
+                rv = await self.dispatch_request(ctx)
+        except Exception as e:
+            rv = await self.handle_user_exception(e)
+        return await self.finalize_request(rv, ctx)
+
+    async def preprocess_request(
+        self, request_context: RequestContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Run URL value preprocessors and before-request functions (app
+        first, then outer to inner blueprint); the first non-``None`` value
+        they return ends the request."""
+        request = (request_context or _cv_request.get()).request
+        hooks = self._hooks_for(request.blueprint)
+        if hooks.url_value_preprocessors:
+            endpoint, view_args = request.endpoint, request.view_args
+            for preprocessor in hooks.url_value_preprocessors:
+                preprocessor(endpoint, view_args)
+        for func in hooks.before:
+            rv = await func()
+            if rv is not None:
+                return rv  # type: ignore[no-any-return]
+        return None
+
+    async def dispatch_request(
+        self, request_context: RequestContext | None = None
+    ) -> ResponseReturnValue:
+        """Call the matched view with the URL values (or raise the routing
+        error; answer ``OPTIONS`` automatically where enabled)."""
+        request = (request_context or _cv_request.get()).request
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule = cast(QuartRule, request.url_rule)
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return await self.make_default_options_response()
+        return await self._view_for(rule.endpoint)(**request.view_args)  # type: ignore[no-any-return, arg-type]
+
+    def raise_routing_exception(self, request: Request) -> NoReturn:
+        """Raise the stored routing error (404, 405 or a redirect)."""
+        raise request.routing_exception  # type: ignore[misc]
+
+    async def make_default_options_response(self) -> Response:
+        """An empty response whose ``Allow`` lists the URL's methods."""
+        ctx = _cv_request.get()
+        assert ctx.url_adapter is not None
+        methods = ctx.url_adapter.allowed_methods(ctx.request.path)
+        rv = self.response_class()
+        rv.allow.update(methods)
+        return rv
+
+    async def finalize_request(
+        self,
+        rv: ResponseReturnValue | HTTPException,
+        request_context: RequestContext | None = None,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """Turn ``rv`` into a response and run the after-request processing.
+
+        Errors here propagate, except while finalizing an error response,
+        when they are logged and the response is returned as it is.
+        """
+        ctx = request_context or _cv_request.get()
+        response = await self.make_response(rv)
+        try:
+            response = await self.process_response(response, ctx)
+            if request_finished.receivers:
+                await request_finished.send_async(
+                    self, _sync_wrapper=self.ensure_async, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    async def process_response(
+        self, response: Response, request_context: RequestContext | None = None
+    ) -> Response:
+        """``after_this_request`` functions, after-request functions (inner
+        blueprint first, each scope last-registered first), then save the
+        session."""
+        ctx = request_context or _cv_request.get()
+        for func in ctx._after_request_functions:
+            response = await func(response)
+        for after in self._hooks_for(ctx.request.blueprint).after:
+            response = await after(response)
+        session = ctx.session
+        interface = self.session_interface
+        if session is not None and not interface.is_null_session(session):
+            await interface.save_session(self, session, response)
+        return response
+
+    async def make_response(self, rv: Any) -> Response:
+        """Convert a view's return value into a :class:`Response`.
+
+        Accepts a response object, ``str``/``bytes``, a ``dict`` or ``list``
+        (as JSON), a sync or async iterator or generator (streamed), an
+        :class:`~werkzeug.exceptions.HTTPException` or a werkzeug response,
+        or a tuple ``(body, status)``, ``(body, headers)`` or
+        ``(body, status, headers)``.
+        """
+        status = headers = None
+        if isinstance(rv, tuple):
+            length = len(rv)
+            if length == 3:
+                rv, status, headers = rv
+            elif length == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple."
+                    " The tuple must have the form (body, status, headers),"
+                    " (body, status), or (body, headers)."
+                )
+        if rv is None:
+            ctx = _cv_request.get(None)
+            endpoint = ctx.request.endpoint if ctx is not None else None
+            raise TypeError(
+                f"The view function for {endpoint!r} did not return a valid"
+                " response. The function either returned None or ended"
+                " without a return statement."
+            )
+        response_class = self.response_class
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray)) or isinstance(
+                rv, (Iterator, AsyncIterator)
+            ):
+                rv = response_class(rv, status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = self._convert_werkzeug_response(rv.get_response())
+            elif isinstance(rv, WerkzeugResponse):
+                rv = self._convert_werkzeug_response(rv)
+            elif isinstance(rv, Response):
+                pass  # another subclass of ours
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response. The"
+                    " return type must be a string, dict, list, tuple with"
+                    " headers or status, Response instance, or iterator, but it"
+                    f" was a {type(rv).__name__}."
+                )
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status  # type: ignore[assignment]
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv  # type: ignore[no-any-return]
+
+    def _convert_werkzeug_response(self, rv: WerkzeugResponse) -> Response:
+        body: Any = rv.get_data() if rv.is_sequence else rv.response
+        response = self.response_class(body, status=rv.status, headers=rv.headers)
+        return response
+
+    # -- errors -----------------------------------------------------------
+    def _find_error_handler(
+        self, e: BaseException, blueprints: list[str]
+    ) -> Callable[[Any], Any] | None:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                handler_map = self.error_handler_spec.get(name, {}).get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should be raised like any other error
+        (``TRAP_HTTP_EXCEPTIONS``, ``TRAP_BAD_REQUEST_ERRORS``) instead of
+        becoming its response."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            from werkzeug.exceptions import BadRequest
+
+            return isinstance(e, BadRequest)
+        return False
+
+    async def handle_http_exception(
+        self, e: HTTPException
+    ) -> HTTPException | ResponseReturnValue:
+        """Find the handler for an HTTP error, else return the error (it is
+        its own response). Redirects from routing are never handled."""
+        if e.code is None or isinstance(e, RoutingException):
+            return e
+        request = _cv_request.get().request
+        handler = self._find_error_handler(e, request.blueprints)
+        if handler is None:
+            return e
+        return await self.ensure_async(handler)(e)  # type: ignore[no-any-return]
+
+    async def handle_user_exception(
+        self, e: Exception
+    ) -> HTTPException | ResponseReturnValue:
+        """Handle an exception raised by a view or hook with the most
+        specific registered handler; re-raise if there is none."""
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return await self.handle_http_exception(e)
+        request = _cv_request.get().request
+        handler = self._find_error_handler(e, request.blueprints)
+        if handler is None:
+            raise e
+        return await self.ensure_async(handler)(e)  # type: ignore[no-any-return]
+
+    async def handle_exception(self, e: Exception) -> Response:
+        """Handle an exception nothing else handled: send
+        ``got_request_exception``, propagate it when ``PROPAGATE_EXCEPTIONS``
+        (or testing/debug), else log it and answer 500 (through a 500
+        handler if one is registered)."""
+        if got_request_exception.receivers:
+            await got_request_exception.send_async(
+                self, _sync_wrapper=self.ensure_async, exception=e
+            )
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            raise e
+        self.log_exception(sys.exc_info())
+        server_error: Any = InternalServerError(original_exception=e)
+        ctx = _cv_request.get()
+        handler = self._find_error_handler(server_error, ctx.request.blueprints)
+        if handler is not None:
+            server_error = await self.ensure_async(handler)(server_error)
+        return await self.finalize_request(server_error, ctx, from_error_handler=True)
+
+    def log_exception(self, exc_info: Any) -> None:
+        """Log an unhandled exception (override to log elsewhere)."""
+        ctx = _cv_request.get(None)
+        where = f" on {ctx.request.path} [{ctx.request.method}]" if ctx else ""
+        self.logger.error(f"Exception{where}", exc_info=exc_info)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Return True to hide ``error`` from the teardown functions."""
+        return False
+
+    # -- serving lifespan -------------------------------------------------
+    @setupmethod
+    def before_serving(self, func: F) -> F:
+        """Run ``func()`` at startup, before the first request is served."""
+        self.before_serving_funcs.append(func)
+        return func
+
+    @setupmethod
+    def while_serving(
+        self, func: Callable[[], AsyncGenerator[Any, None]]
+    ) -> Callable[[], AsyncGenerator[Any, None]]:
+        """An async generator that runs to its ``yield`` at startup and
+        resumes after it at shutdown: set-up and tear-down in one place."""
+        self.while_serving_funcs.append(func)
+        return func
+
+    @setupmethod
+    def after_serving(self, func: F) -> F:
+        """Run ``func()`` at shutdown, after serving stopped."""
+        self.after_serving_funcs.append(func)
+        return func
+
+    async def startup(self) -> None:
+        """Freeze the app and run the startup functions (in an app context)."""
+        self._freeze()
+        try:
+            async with self.app_context():
+                for func in self.before_serving_funcs:
+                    await self.ensure_async(func)()
+                for gen_func in self.while_serving_funcs:
+                    gen = gen_func()
+                    await gen.__anext__()
+                    self.while_serving_gens.append(gen)
+        except Exception as error:
+            if got_serving_exception.receivers:
+                await got_serving_exception.send_async(
+                    self, _sync_wrapper=self.ensure_async, exception=error
+                )
+            self.log_exception(sys.exc_info())
+            raise
+
+    async def shutdown(self) -> None:
+        """Run the shutdown functions, then give background tasks
+        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds before cancelling them."""
+        try:
+            async with self.app_context():
+                for func in self.after_serving_funcs:
+                    await self.ensure_async(func)()
+                while self.while_serving_gens:
+                    gen = self.while_serving_gens.pop()
+                    try:
+                        await gen.__anext__()
+                    except StopAsyncIteration:
+                        continue
+                    raise RuntimeError("While serving generator didn't terminate")
+        except Exception as error:
+            if got_serving_exception.receivers:
+                await got_serving_exception.send_async(
+                    self, _sync_wrapper=self.ensure_async, exception=error
+                )
+            self.log_exception(sys.exc_info())
+            raise
+        finally:
+            await self._finish_background_tasks()
+
+    async def _finish_background_tasks(self) -> None:
+        tasks = set(self.background_tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(
+            tasks, timeout=self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"]
+        )
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    def add_background_task(
+        self, func: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
+        """Run ``func(*args, **kwargs)`` in the background, in an app
+        context, without delaying the response. Errors are logged; at
+        shutdown the task gets ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds."""
+
+        async def _run() -> None:
+            try:
+                async with self.app_context():
+                    await self.ensure_async(func)(*args, **kwargs)
+            except Exception as error:
+                await self.handle_background_exception(error)
+
+        task = asyncio.get_running_loop().create_task(_run())
+        self.background_tasks.add(task)
+        task.add_done_callback(self.background_tasks.discard)
+
+    async def handle_background_exception(self, error: Exception) -> None:
+        """Report a background task's error (signal, then log)."""
+        if got_background_exception.receivers:
+            await got_background_exception.send_async(
+                self, _sync_wrapper=self.ensure_async, exception=error
+            )
+        self.log_exception((type(error), error, error.__traceback__))
+
+    # -- ASGI -------------------------------------------------------------
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """The ASGI entry point; wrap :attr:`asgi_app` to add middleware."""
+        await self.asgi_app(scope, receive, send)
+
+    async def asgi_app(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Dispatch an ASGI connection by its scope type."""
+        scope_type = scope["type"]
+        if scope_type == "http":
+            await self.asgi_http_class(self, scope, receive, send).handle()
+        elif scope_type == "lifespan":
+            await self.asgi_lifespan_class(self, scope, receive, send).handle()
+        else:
+            raise RuntimeError(f"Unsupported ASGI scope type {scope_type!r}")
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        use_reloader: bool = False,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Serve the app with Hypercorn until interrupted (development use;
+        run ``hypercorn module:app`` in production)."""
+        if debug is not None:
+            self.debug = debug
+        asyncio.run(
+            self.run_task(
+                host or "127.0.0.1",
+                port or 5000,
+                debug=debug,
+                certfile=certfile,
+                keyfile=keyfile,
+                use_reloader=use_reloader,
+                **kwargs,
+            )
+        )
+
+    async def run_task(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 5000,
+        debug: bool | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Serve the app with Hypercorn in the running loop; returns when
+        ``shutdown_trigger`` completes (or on SIGINT/SIGTERM)."""
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config as HypercornConfig
+
+        config = HypercornConfig()
+        config.bind = [f"{host}:{port}"]
+        config.accesslog = "-"
+        config.errorlog = "-"
+        if certfile is not None:
+            config.certfile = certfile
+        if keyfile is not None:
+            config.keyfile = keyfile
+        if debug is not None:
+            self.debug = debug
+        kwargs.pop("use_reloader", None)
+        for key, value in kwargs.items():
+            setattr(config, key, value)
+        await serve(self, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+
+    def send_static_file(self, filename: str) -> Awaitable[Response]:
+        """Serve ``filename`` from the static folder (the static route's view)."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        from .helpers import send_from_directory
+
+        return send_from_directory(cast(str, self.static_folder), filename)
+

@@ -1,0 +1,267 @@
+"""Application and request contexts, held in context variables.
+
+Contexts are async context managers (``async with app.app_context():``)
+because pushing one may open a session and popping one runs teardown
+functions, both of which may await.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextvars import Token
+from types import TracebackType
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from werkzeug.exceptions import HTTPException
+
+from .globals import _cv_app
+from .globals import _cv_request
+from .signals import appcontext_popped
+from .signals import appcontext_pushed
+
+if TYPE_CHECKING:
+    from werkzeug.routing import MapAdapter
+
+    from .app import Quart
+    from .sessions import SessionMixin
+    from .wrappers import Request
+    from .wrappers import Response
+
+F = TypeVar("F", bound=Callable[..., Any])
+_sentinel: Any = object()
+
+
+class _AppCtxGlobals:
+    """The ``g`` object: a plain namespace that lives as long as the app
+    context (one request, one websocket, or one ``async with``)."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = _sentinel) -> Any:
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.setdefault(name, default)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return f"<quart.g of {ctx.app.name!r}>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """Makes ``current_app`` and ``g`` available."""
+
+    def __init__(self, app: Quart) -> None:
+        self.app = app
+        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._tokens: list[Token[AppContext]] = []
+
+    async def push(self) -> None:
+        self._tokens.append(_cv_app.set(self))
+        if appcontext_pushed.receivers:
+            await appcontext_pushed.send_async(
+                self.app, _sync_wrapper=self.app.ensure_async
+            )
+
+    async def pop(self, exc: BaseException | None = _sentinel) -> None:
+        try:
+            if len(self._tokens) == 1:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                await self.app.do_teardown_appcontext(exc)
+        finally:
+            current = _cv_app.get(None)
+            _cv_app.reset(self._tokens.pop())
+        if current is not self:
+            raise AssertionError(f"Popped wrong app context ({current!r} not {self!r})")
+        if appcontext_popped.receivers:
+            await appcontext_popped.send_async(
+                self.app, _sync_wrapper=self.app.ensure_async
+            )
+
+    async def __aenter__(self) -> AppContext:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc_value)
+
+    def copy(self) -> AppContext:
+        """A new context for the same app sharing ``g``."""
+        ctx = type(self)(self.app)
+        ctx.g = self.g
+        return ctx
+
+
+class RequestContext:
+    """Makes ``request`` and ``session`` available; pushes an app context
+    too if the app's is not already active."""
+
+    def __init__(
+        self,
+        app: Quart,
+        request: Request,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        self.request = request
+        self.url_adapter: MapAdapter | None = None
+        try:
+            self.url_adapter = app.create_url_adapter(request)
+        except HTTPException as error:
+            request.routing_exception = error
+        self.session: SessionMixin | None = session
+        self.flashes: list[tuple[str, Any]] | None = None
+        self._after_request_functions: list[Callable[[Response], Awaitable[Response]]] = []
+        self._tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+
+    def match_request(self) -> None:
+        """Match the URL; a routing failure is stored, raised at dispatch."""
+        assert self.url_adapter is not None
+        request = self.request
+        try:
+            request.url_rule, request.view_args = self.url_adapter.match(  # type: ignore[assignment]
+                request.path,
+                request.method,
+                return_rule=True,
+                query_args=request.query_string,
+                websocket=False,
+            )
+        except HTTPException as error:
+            request.routing_exception = error
+
+    async def push(self) -> None:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = self.app.app_context()
+            await app_ctx.push()
+        else:
+            app_ctx = None
+        self._tokens.append((_cv_request.set(self), app_ctx))
+        if self.session is None:
+            self.session = await self.app.open_session(self.request)
+        if self.url_adapter is not None and self.request.url_rule is None:
+            self.match_request()
+
+    async def pop(self, exc: BaseException | None = _sentinel) -> None:
+        try:
+            if len(self._tokens) == 1:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                await self.app.do_teardown_request(exc)
+        finally:
+            current = _cv_request.get(None)
+            token, app_ctx = self._tokens.pop()
+            _cv_request.reset(token)
+            if app_ctx is not None:
+                await app_ctx.pop(exc)
+        if current is not self:
+            raise AssertionError(
+                f"Popped wrong request context ({current!r} not {self!r})"
+            )
+
+    async def __aenter__(self) -> RequestContext:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc_value)
+
+    def copy(self) -> RequestContext:
+        """A new context for the same request and session."""
+        return type(self)(self.app, self.request, self.session)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}]>"
+
+
+def has_app_context() -> bool:
+    """True inside an app context (a request, a websocket, ``app_context()``)."""
+    return _cv_app.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """True while handling an HTTP request (or in ``test_request_context``)."""
+    return _cv_request.get(None) is not None
+
+
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after this request, before the app's
+    ``after_request`` functions; it must return a response."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request context is active."
+        )
+    ctx._after_request_functions.append(ctx.app.ensure_async(func))
+    return func
+
+
+def copy_current_app_context(func: F) -> F:
+    """Decorate ``func`` so it runs in (a copy of) the current app context,
+    e.g. in a background task started from a request."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError(
+            "'copy_current_app_context' can only be used when an app context is active."
+        )
+    app_ctx = app_ctx.copy()
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async with app_ctx:
+            return await app_ctx.app.ensure_async(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def copy_current_request_context(func: F) -> F:
+    """Decorate ``func`` so it runs in (a copy of) the current request context."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request"
+            " context is active."
+        )
+    ctx = ctx.copy()
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async with ctx:
+            return await ctx.app.ensure_async(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

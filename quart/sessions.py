@@ -1,0 +1,255 @@
+"""Sessions: the :class:`SessionInterface` seam and the default signed-cookie
+session, cookie-compatible with Flask's (same signer, salt and tagged JSON).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import MutableMapping
+from datetime import datetime
+from datetime import timezone
+from typing import TYPE_CHECKING
+from typing import Any
+
+from itsdangerous import BadSignature
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import CallbackDict
+
+from .json.tag import TaggedJSONSerializer
+
+if TYPE_CHECKING:
+    from .app import Quart
+    from .wrappers import Request
+    from .wrappers import Response
+
+
+class SessionMixin(MutableMapping[str, Any]):
+    """Session attributes on top of a mutable mapping."""
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser session."""
+        return self.get("_permanent", False)  # type: ignore[no-any-return]
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+    #: True for a session created in this request.
+    new = False
+    #: True when the session was changed (set by the interface for mutations
+    #: of the top level; set it yourself after changing nested values).
+    modified = True
+    #: True when the session was read or written in this request.
+    accessed = True
+
+
+class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
+    """The session stored in a signed cookie; tracks reads and writes."""
+
+    modified = False
+    accessed = False
+
+    def __init__(self, initial: Any = None) -> None:
+        def on_update(self: SecureCookieSession) -> None:
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(initial, on_update)
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+
+class NullSession(SecureCookieSession):
+    """The session used when no ``SECRET_KEY`` is set: readable and empty;
+    writing raises a clear error."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "The session is unavailable because no secret key was set. Set the"
+            " secret_key on the application to something unique and secret."
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    del _fail
+
+
+class SessionInterface:
+    """How the app loads and stores sessions. Subclass it and set
+    ``app.session_interface`` (or answer the session plugin hook) to store
+    sessions elsewhere. Both I/O methods are coroutines."""
+
+    null_session_class = NullSession
+    pickle_based = False
+
+    async def make_null_session(self, app: Quart) -> NullSession:
+        """The session to use when loading one failed."""
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        """True for the null session (which is never saved)."""
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Quart) -> str:
+        return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
+
+    def get_cookie_domain(self, app: Quart) -> str | None:
+        return app.config["SESSION_COOKIE_DOMAIN"] or None
+
+    def get_cookie_path(self, app: Quart) -> str:
+        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
+
+    def get_cookie_httponly(self, app: Quart) -> bool:
+        return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
+
+    def get_cookie_secure(self, app: Quart) -> bool:
+        return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
+
+    def get_cookie_samesite(self, app: Quart) -> str | None:
+        return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
+
+    def get_cookie_partitioned(self, app: Quart) -> bool:
+        return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
+
+    def get_expiration_time(self, app: Quart, session: SessionMixin) -> datetime | None:
+        """When a permanent session's cookie expires (``None``: browser
+        session)."""
+        if session.permanent:
+            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: Quart, session: SessionMixin) -> bool:
+        """Set the cookie if the session changed, or if it is permanent and
+        ``SESSION_REFRESH_EACH_REQUEST`` is on."""
+        return session.modified or (
+            session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        )
+
+    async def open_session(self, app: Quart, request: Request) -> SessionMixin | None:
+        """Load the session for ``request``; ``None`` means use a null session."""
+        raise NotImplementedError
+
+    async def save_session(
+        self, app: Quart, session: SessionMixin, response: Response
+    ) -> None:
+        """Store ``session`` (typically by setting a cookie on ``response``)."""
+        raise NotImplementedError
+
+
+session_json_serializer = TaggedJSONSerializer()
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """The default: the session is tagged JSON in a cookie signed with
+    ``SECRET_KEY`` (and verified with ``SECRET_KEY_FALLBACKS`` too)."""
+
+    salt = "cookie-session"
+    digest_method = staticmethod(hashlib.sha1)
+    key_derivation = "hmac"
+    serializer = session_json_serializer
+    session_class = SecureCookieSession
+
+    def __init__(self) -> None:
+        self._signer_cache: tuple[Any, URLSafeTimedSerializer] | None = None
+
+    def get_signing_serializer(self, app: Quart) -> URLSafeTimedSerializer | None:
+        """The serializer for the app's keys, or ``None`` without a key."""
+        if not app.secret_key:
+            return None
+        keys: list[str | bytes] = [app.secret_key]
+        if fallbacks := app.config["SECRET_KEY_FALLBACKS"]:
+            keys.extend(fallbacks)
+        cache_key = tuple(keys)
+        cached = self._signer_cache
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
+        signer = URLSafeTimedSerializer(
+            keys[::-1],  # itsdangerous signs with the last key
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+        self._signer_cache = (cache_key, signer)
+        return signer
+
+    async def open_session(
+        self, app: Quart, request: Request
+    ) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = serializer.loads(value, max_age=max_age)
+        except BadSignature:
+            return self.session_class()
+        except Exception:  # malformed payload: treat like a bad signature
+            return self.session_class()
+        if not isinstance(data, dict):
+            return self.session_class()
+        return self.session_class(data)
+
+    async def save_session(
+        self, app: Quart, session: SessionMixin, response: Response
+    ) -> None:
+        if not (session or session.accessed or session.modified):
+            return  # an untouched empty session: nothing to do (the common case)
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+
+        if session.accessed:
+            response.vary.add("Cookie")
+
+        if not session:
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                response.vary.add("Cookie")
+            return
+
+        if not self.should_set_cookie(app, session):
+            return
+
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None
+        value: str = serializer.dumps(dict(session))  # type: ignore[assignment]
+        response.set_cookie(
+            name,
+            value,
+            expires=self.get_expiration_time(app, session),
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        response.vary.add("Cookie")

@@ -1,0 +1,28 @@
+"""Blinker signals with Flask's names (and Quart's websocket and serving
+ones). The app sends a signal only when something is connected to it.
+
+Receivers may be sync or async functions.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+template_rendered = _signals.signal("template-rendered")
+before_render_template = _signals.signal("before-render-template")
+request_started = _signals.signal("request-started")
+request_finished = _signals.signal("request-finished")
+request_tearing_down = _signals.signal("request-tearing-down")
+got_request_exception = _signals.signal("got-request-exception")
+appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
+appcontext_pushed = _signals.signal("appcontext-pushed")
+appcontext_popped = _signals.signal("appcontext-popped")
+message_flashed = _signals.signal("message-flashed")
+websocket_started = _signals.signal("websocket-started")
+websocket_finished = _signals.signal("websocket-finished")
+websocket_tearing_down = _signals.signal("websocket-tearing-down")
+got_websocket_exception = _signals.signal("got-websocket-exception")
+got_background_exception = _signals.signal("got-background-exception")
+got_serving_exception = _signals.signal("got-serving-exception")

@@ -1,0 +1,83 @@
+"""The one bridge between sync and async code.
+
+Sync functions (views, hooks, error handlers written for Flask) run in the
+loop's default thread pool with the caller's context copied, so ``request``,
+``g`` and friends work there and the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import Any
+from typing import ParamSpec
+from typing import TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_STOP = object()
+
+
+def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """Wrap a sync function so that awaiting it runs it in a worker thread.
+
+    The current context (app, request, ``g``) is copied into the thread.
+    """
+
+    @functools.wraps(func)
+    async def _run_sync_wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, func, *args, **kwargs)
+        return await loop.run_in_executor(None, call)
+
+    _run_sync_wrapper._quart_sync_wrapped = True  # type: ignore[attr-defined]
+    return _run_sync_wrapper
+
+
+def is_async_callable(func: Any) -> bool:
+    """True for coroutine functions, including wrapped or partial ones and
+    objects whose ``__call__`` is a coroutine function."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004
+    )
+
+
+def ensure_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Return ``func`` if it is async, otherwise a thread-running wrapper."""
+    if is_async_callable(func):
+        return func
+    return run_sync(func)
+
+
+def run_sync_iterable(iterable: Iterable[T]) -> AsyncIterator[T]:
+    """Iterate a sync iterable (such as a generator) in worker threads."""
+
+    async def _iterate() -> AsyncIterator[T]:
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        iterator: Iterator[T] = iter(iterable)
+        try:
+            while True:
+                item = await loop.run_in_executor(
+                    None, context.run, next, iterator, _STOP
+                )
+                if item is _STOP:
+                    return
+                yield item
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    return _iterate()

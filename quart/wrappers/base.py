@@ -1,0 +1,96 @@
+"""What HTTP requests and websocket connections share: a werkzeug sans-IO
+request plus the routing results the app fills in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.request import Request as SansIORequest
+
+from .. import json
+
+if TYPE_CHECKING:
+    from werkzeug.exceptions import HTTPException
+
+    from ..routing import QuartRule
+    from ..typing import Scope
+
+
+class BaseRequestWebsocket(SansIORequest):
+    """Built from plain values (method, scheme, path, ...); everything else
+    is derived lazily by werkzeug.
+
+    :param scope: the ASGI scope, kept for extensions that need server
+        specifics (``scope["extensions"]``, ``scope["state"]``).
+    """
+
+    json_module: Any = json
+
+    #: The matched rule, set by the app before dispatch.
+    url_rule: QuartRule | None = None
+    #: The matched URL variables.
+    view_args: dict[str, Any] | None = None
+    #: The routing error (404, 405, redirect) if matching failed.
+    routing_exception: HTTPException | None = None
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
+        scope: Scope,
+    ) -> None:
+        server = scope.get("server")
+        client = scope.get("client")
+        super().__init__(
+            method,
+            scheme,
+            tuple(server) if server else None,  # type: ignore[arg-type]
+            root_path,
+            path,
+            query_string,
+            headers,
+            client[0] if client else None,
+        )
+        self.http_version = http_version
+        self.scope = scope
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint that matched, or ``None`` if routing failed."""
+        if self.url_rule is not None:
+            return self.url_rule.endpoint
+        return None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The full dotted name of the blueprint the endpoint belongs to."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    @property
+    def script_root(self) -> str:
+        """Alias of :attr:`root_path`, as Flask names it."""
+        return self.root_path
+
+    @property
+    def url_root(self) -> str:
+        """Alias of :attr:`root_url`, as Flask names it."""
+        return self.root_url

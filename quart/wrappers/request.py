@@ -1,0 +1,311 @@
+"""The HTTP request: werkzeug's sans-IO request plus a body that is read
+from the connection only when the handler asks for it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import Any
+from typing import NoReturn
+
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import Headers
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestTimeout
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.formparser import FormDataParser
+
+from ..globals import _cv_app
+from ..typing import Scope
+from .base import BaseRequestWebsocket
+
+#: Returns the next ``(data, more_body)`` chunk of a request body.
+BodySource = Callable[[], Awaitable[tuple[bytes, bool]]]
+
+_UNSET: Any = object()
+
+
+def _config(key: str) -> Any:
+    ctx = _cv_app.get(None)
+    return None if ctx is None else ctx.app.config[key]
+
+
+class Body:
+    """A request body: an async iterable of chunks, read on demand.
+
+    ``max_content_length`` and ``timeout`` default to the app's
+    ``MAX_CONTENT_LENGTH`` and ``BODY_TIMEOUT`` and may be set per request.
+    Going over the limit raises 413, running out of time raises 408.
+    """
+
+    __slots__ = (
+        "_consumed",
+        "_data",
+        "_source",
+        "expected_length",
+        "max_content_length",
+        "timeout",
+    )
+
+    def __init__(self, source: BodySource | None, expected_length: int | None) -> None:
+        self._source = source
+        self._data: bytes | None = None if source is not None else b""
+        self._consumed = False
+        self.expected_length = expected_length
+        self.max_content_length: int | None = _UNSET
+        self.timeout: float | None = _UNSET
+
+    @classmethod
+    def from_data(cls, data: bytes) -> Body:
+        """A body that is already complete (test request contexts)."""
+        body = cls(None, len(data))
+        body._data = data
+        return body
+
+    def _limits(self) -> tuple[int | None, float | None]:
+        limit = self.max_content_length
+        if limit is _UNSET:
+            limit = _config("MAX_CONTENT_LENGTH")
+        timeout = self.timeout
+        if timeout is _UNSET:
+            timeout = _config("BODY_TIMEOUT")
+        return limit, timeout
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        if self._data is not None:
+            if self._data:
+                yield self._data
+            return
+        if self._consumed:
+            raise RuntimeError("The request body was already streamed.")
+        self._consumed = True
+        limit, timeout = self._limits()
+        if (
+            limit is not None
+            and self.expected_length is not None
+            and self.expected_length > limit
+        ):
+            raise RequestEntityTooLarge()
+        assert self._source is not None
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        received = 0
+        more = True
+        while more:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    chunk, more = await self._source()
+            except TimeoutError:
+                raise RequestTimeout() from None
+            received += len(chunk)
+            if limit is not None and received > limit:
+                raise RequestEntityTooLarge()
+            if chunk:
+                yield chunk
+
+    async def read(self, cache: bool = True) -> bytes:
+        """The whole body; cached so later reads (and the form parser) see it."""
+        if self._data is not None:
+            return self._data
+        data = b"".join([chunk async for chunk in self._iterate()])
+        if cache:
+            self._data = data
+        return data
+
+
+class Request(BaseRequestWebsocket):
+    """An HTTP request. Headers, args, cookies and the rest are available at
+    once; the body is awaited: ``await request.get_data()``,
+    ``await request.form``, ``await request.get_json()``, or streamed with
+    ``async for chunk in request.body``."""
+
+    body_class = Body
+    form_data_parser_class = FormDataParser
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        root_path: str,
+        http_version: str,
+        scope: Scope,
+        *,
+        body: Body | BodySource | None = None,
+    ) -> None:
+        super().__init__(
+            method, scheme, path, query_string, headers, root_path, http_version, scope
+        )
+        if not isinstance(body, Body):
+            body = self.body_class(body, self.content_length)
+        self.body = body
+        self._form: MultiDict[str, str] | None = None
+        self._files: MultiDict[str, FileStorage] | None = None
+        self._json: Any = _UNSET
+        self._json_silent: Any = _UNSET
+        self._max_form_memory_size: int | None = _UNSET
+        self._max_form_parts: int | None = _UNSET
+
+    # -- limits -----------------------------------------------------------
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        """The most body bytes accepted (413 beyond); defaults to
+        ``MAX_CONTENT_LENGTH`` and can be set for this request."""
+        return self.body._limits()[0]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self.body.max_content_length = value
+
+    @property
+    def body_timeout(self) -> float | None:
+        """Seconds allowed to receive the body (408 after); ``BODY_TIMEOUT``."""
+        return self.body._limits()[1]
+
+    @body_timeout.setter
+    def body_timeout(self, value: float | None) -> None:
+        self.body.timeout = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
+        """Largest non-file form field in bytes; ``MAX_FORM_MEMORY_SIZE``."""
+        if self._max_form_memory_size is _UNSET:
+            return _config("MAX_FORM_MEMORY_SIZE")  # type: ignore[no-any-return]
+        return self._max_form_memory_size
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property
+    def max_form_parts(self) -> int | None:  # type: ignore[override]
+        """Most multipart parts accepted; ``MAX_FORM_PARTS``."""
+        if self._max_form_parts is _UNSET:
+            return _config("MAX_FORM_PARTS")  # type: ignore[no-any-return]
+        return self._max_form_parts
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    # -- body -------------------------------------------------------------
+    async def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """The raw body as bytes (or text with ``as_text``)."""
+        if parse_form_data:
+            await self._load_form_data()
+        data = await self.body.read(cache)
+        if as_text:
+            return data.decode()
+        return data
+
+    @property
+    def data(self) -> Awaitable[bytes]:
+        """Awaitable raw body: ``await request.data``."""
+        return self.get_data()  # type: ignore[no-any-return]
+
+    async def _load_form_data(self) -> None:
+        if self._form is not None:
+            return
+        data = await self.body.read()
+        parser = self.make_form_data_parser()
+        _, form, files = parser.parse(
+            io.BytesIO(data), self.mimetype, len(data), self.mimetype_params
+        )
+        self._form, self._files = form, files
+
+    def make_form_data_parser(self) -> FormDataParser:
+        """The werkzeug parser for form bodies, with this request's limits."""
+        return self.form_data_parser_class(
+            max_form_memory_size=self.max_form_memory_size,
+            max_content_length=self.max_content_length,
+            max_form_parts=self.max_form_parts,
+            cls=self.parameter_storage_class,
+        )
+
+    async def _get_form(self) -> MultiDict[str, str]:
+        await self._load_form_data()
+        assert self._form is not None
+        return self._form
+
+    async def _get_files(self) -> MultiDict[str, FileStorage]:
+        await self._load_form_data()
+        assert self._files is not None
+        return self._files
+
+    async def _get_values(self) -> CombinedMultiDict[str, str]:
+        sources: list[MultiDict[str, str]] = [self.args]
+        if self.method != "GET":
+            sources.append(await self._get_form())
+        return CombinedMultiDict(sources)
+
+    @property
+    def form(self) -> Awaitable[MultiDict[str, str]]:
+        """Awaitable form fields of a urlencoded or multipart body."""
+        return self._get_form()
+
+    @property
+    def files(self) -> Awaitable[MultiDict[str, FileStorage]]:
+        """Awaitable uploaded files of a multipart body."""
+        return self._get_files()
+
+    @property
+    def values(self) -> Awaitable[CombinedMultiDict[str, str]]:
+        """Awaitable ``args`` combined with ``form`` (just ``args`` for GET)."""
+        return self._get_values()
+
+    # -- JSON -------------------------------------------------------------
+    @property
+    def json(self) -> Awaitable[Any]:
+        """Awaitable parsed JSON body; 415 if the body is not JSON."""
+        return self.get_json()
+
+    async def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> Any:
+        """Parse the body as JSON.
+
+        :param force: ignore the content type.
+        :param silent: return ``None`` instead of raising on bad input.
+        :param cache: remember the result for later calls.
+        """
+        cached = self._json_silent if silent else self._json
+        if cache and cached is not _UNSET:
+            return cached
+        if not (force or self.is_json):
+            if silent:
+                return None
+            return self.on_json_loading_failed(None)
+        data = await self.get_data(cache=cache)
+        try:
+            result = self.json_module.loads(data)
+        except ValueError as error:
+            if not silent:
+                return self.on_json_loading_failed(error)
+            result = None
+            if cache:
+                self._json_silent = None
+            return result
+        if cache:
+            self._json = self._json_silent = result
+        return result
+
+    def on_json_loading_failed(self, e: ValueError | None) -> NoReturn:
+        """Raise 400 for malformed JSON, 415 for a non-JSON content type."""
+        if e is not None:
+            raise BadRequest(f"Failed to decode JSON object: {e}")
+        raise UnsupportedMediaType(
+            "Did not attempt to load JSON data because the request"
+            " Content-Type was not 'application/json'."
+        )

@@ -1,0 +1,378 @@
+"""The HTTP response: werkzeug's sans-IO response plus an async body.
+
+A body is a :class:`ResponseBody`: an async context manager yielding an
+async iterator of ``bytes`` chunks. Data, sync and async iterables and files
+each have one; the ASGI layer sends whatever the body yields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+from collections.abc import AsyncIterable
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import generate_etag
+from werkzeug.http import http_date
+from werkzeug.http import parse_etags
+from werkzeug.http import parse_range_header
+from werkzeug.sansio.http import is_resource_modified
+from werkzeug.sansio.response import Response as SansIOResponse
+
+from .. import json
+from ..globals import _cv_app
+from ..sync import run_sync_iterable
+
+if TYPE_CHECKING:
+    from .request import Request
+
+_UNSET: Any = object()
+
+
+class ResponseBody:
+    """Base of response bodies: ``async with body as chunks: async for ...``."""
+
+    async def __aenter__(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    @property
+    def length(self) -> int | None:
+        """The size in bytes if known without reading; enables ranges."""
+        return None
+
+    def limit_range(self, begin: int, end: int) -> None:
+        """Only yield bytes ``begin`` to ``end`` (exclusive)."""
+        raise NotImplementedError
+
+
+class DataBody(ResponseBody):
+    """A body that is a single ``bytes`` value."""
+
+    __slots__ = ("begin", "data", "end")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.begin = 0
+        self.end = len(data)
+
+    async def __aenter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        yield self.data[self.begin : self.end]
+
+    @property
+    def length(self) -> int:
+        return len(self.data)
+
+    def limit_range(self, begin: int, end: int) -> None:
+        self.begin, self.end = begin, end
+
+
+class IterableBody(ResponseBody):
+    """A body from an iterable or async iterable of ``bytes`` or ``str``.
+
+    Generators run chunk by chunk in worker threads so that blocking code in
+    them does not block the loop; async iterables are iterated directly and
+    closed when sending ends, so their cleanup runs even on disconnect.
+    """
+
+    def __init__(self, iterable: Iterable[Any] | AsyncIterable[Any]) -> None:
+        if isinstance(iterable, AsyncIterable):
+            self.iterable: AsyncIterable[Any] = iterable
+        elif inspect.isgenerator(iterable):
+            self.iterable = run_sync_iterable(iterable)
+        else:
+            self.iterable = _aiter_sync(iterable)
+        self._iterator: AsyncIterator[Any] | None = None
+
+    async def __aenter__(self) -> AsyncIterator[bytes]:
+        self._iterator = aiter(self.iterable)
+        return self._encoded(self._iterator)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    @staticmethod
+    async def _encoded(iterator: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+        async for chunk in iterator:
+            yield chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+
+
+async def _aiter_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
+    for item in iterable:
+        yield item
+
+
+class FileBody(ResponseBody):
+    """A file on disk, read in chunks in worker threads."""
+
+    def __init__(self, path: str | os.PathLike[str], buffer_size: int = 64 * 1024):
+        self.path = Path(path)
+        self.buffer_size = buffer_size
+        self.size = self.path.stat().st_size
+        self.begin = 0
+        self.end = self.size
+        self._file: IO[bytes] | None = None
+
+    @property
+    def length(self) -> int:
+        return self.size
+
+    def limit_range(self, begin: int, end: int) -> None:
+        self.begin, self.end = begin, end
+
+    async def __aenter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        self._file = await loop.run_in_executor(None, self.path.open, "rb")
+        return _read_chunks(self._file, self.begin, self.end, self.buffer_size)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class IOBody(ResponseBody):
+    """A seekable binary file-like object, read in chunks in worker threads."""
+
+    def __init__(self, io_stream: IO[bytes], buffer_size: int = 64 * 1024) -> None:
+        self.io_stream = io_stream
+        self.buffer_size = buffer_size
+        start = io_stream.tell()
+        self.size = io_stream.seek(0, os.SEEK_END) - start
+        io_stream.seek(start)
+        self.begin = start
+        self.end = start + self.size
+
+    @property
+    def length(self) -> int:
+        return self.size
+
+    def limit_range(self, begin: int, end: int) -> None:
+        start = self.end - self.size
+        self.begin, self.end = start + begin, start + end
+
+    async def __aenter__(self) -> AsyncIterator[bytes]:
+        return _read_chunks(self.io_stream, self.begin, self.end, self.buffer_size)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.io_stream.close()
+
+
+async def _read_chunks(
+    stream: IO[bytes], begin: int, end: int, buffer_size: int
+) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, stream.seek, begin)
+    remaining = end - begin
+    while remaining > 0:
+        chunk = await loop.run_in_executor(
+            None, stream.read, min(buffer_size, remaining)
+        )
+        if not chunk:
+            return
+        remaining -= len(chunk)
+        yield chunk
+
+
+class Response(SansIOResponse):
+    """An HTTP response.
+
+    :param response: the body: ``str``/``bytes``, an iterable or async
+        iterable of chunks (streamed), or a :class:`ResponseBody`.
+    """
+
+    default_mimetype: str | None = "text/html"
+    json_module: Any = json
+    automatically_set_content_length = True
+
+    data_body_class = DataBody
+    file_body_class = FileBody
+    io_body_class = IOBody
+    iterable_body_class = IterableBody
+
+    def __init__(
+        self,
+        response: Any = None,
+        status: int | str | None = None,
+        headers: Headers | Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        super().__init__(status, headers, mimetype, content_type)
+        #: Seconds allowed to send the body; defaults to ``RESPONSE_TIMEOUT``.
+        self.timeout: float | None = _UNSET
+        self.response: ResponseBody
+        if response is None:
+            self.set_data(b"")
+        elif isinstance(response, ResponseBody):
+            self.response = response
+        elif isinstance(response, (str, bytes, bytearray, memoryview)):
+            self.set_data(response)
+        else:
+            self.response = self.iterable_body_class(response)
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """``MAX_COOKIE_SIZE`` of the current app (werkzeug's default else)."""
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().max_cookie_size
+        return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+
+    # -- body -------------------------------------------------------------
+    def set_data(self, data: str | bytes | bytearray | memoryview) -> None:
+        """Replace the body with ``data`` and set ``Content-Length``."""
+        if isinstance(data, str):
+            data = data.encode()
+        else:
+            data = bytes(data)
+        self.response = self.data_body_class(data)
+        if self.automatically_set_content_length:
+            self.headers["Content-Length"] = str(len(data))
+
+    async def get_data(self, as_text: bool = False) -> Any:
+        """The whole body; a streamed body is read once and kept as data."""
+        body = self.response
+        if isinstance(body, DataBody):
+            data = body.data[body.begin : body.end]
+        else:
+            async with body as chunks:
+                data = b"".join([chunk async for chunk in chunks])
+            self.response = self.data_body_class(data)
+        return data.decode() if as_text else data
+
+    @property
+    def data(self) -> Awaitable[bytes]:
+        """Awaitable body bytes; assigning sets the body."""
+        return self.get_data()  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: str | bytes) -> None:
+        self.set_data(value)
+
+    @property
+    def json(self) -> Awaitable[Any]:
+        """Awaitable parsed JSON body."""
+        return self.get_json()
+
+    async def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """Parse the body as JSON (``None`` if not JSON, unless ``force``)."""
+        if not (force or self.is_json):
+            return None
+        data = await self.get_data()
+        try:
+            return self.json_module.loads(data)
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    async def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag computed from the body unless one is set."""
+        if overwrite or "etag" not in self.headers:
+            self.set_etag(generate_etag(await self.get_data()), weak)
+
+    # -- conditional and range requests -----------------------------------
+    async def make_conditional(
+        self,
+        request: Request,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer ``If-None-Match``/``If-Modified-Since`` with 304 (412 for a
+        failed ``If-Match``) and ``Range`` with 206 or 416, for GET and HEAD.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return self
+        if "date" not in self.headers:
+            self.headers["Date"] = http_date()
+        headers = request.headers
+        is_partial = self._process_range(request, accept_ranges, complete_length)
+        if not is_partial and not is_resource_modified(
+            http_range=headers.get("Range"),
+            http_if_range=headers.get("If-Range"),
+            http_if_modified_since=headers.get("If-Modified-Since"),
+            http_if_none_match=headers.get("If-None-Match"),
+            http_if_match=headers.get("If-Match"),
+            etag=self.headers.get("etag"),
+            last_modified=self.headers.get("last-modified"),
+        ):
+            if parse_etags(headers.get("If-Match")):
+                self.status_code = 412
+            else:
+                self.status_code = 304
+            self.response = self.data_body_class(b"")
+            self.headers.pop("Content-Length", None)
+        return self
+
+    def _process_range(
+        self,
+        request: Request,
+        accept_ranges: bool | str,
+        complete_length: int | None,
+    ) -> bool:
+        if not accept_ranges:
+            return False
+        self.accept_ranges = "bytes" if accept_ranges is True else accept_ranges
+        if complete_length is None:
+            complete_length = self.response.length
+        headers = request.headers
+        if not complete_length or "Range" not in headers:
+            return False
+        if "If-Range" in headers and is_resource_modified(
+            http_range=headers.get("Range"),
+            http_if_range=headers.get("If-Range"),
+            etag=self.headers.get("etag"),
+            last_modified=self.headers.get("last-modified"),
+            ignore_if_range=False,
+        ):
+            return False
+        parsed = parse_range_header(headers.get("Range"))
+        if parsed is None:
+            raise RequestedRangeNotSatisfiable(complete_length)
+        span = parsed.range_for_length(complete_length)
+        content_range = parsed.to_content_range_header(complete_length)
+        if span is None or content_range is None:
+            raise RequestedRangeNotSatisfiable(complete_length)
+        begin, end = span
+        self.response.limit_range(begin, end)
+        self.content_length = end - begin
+        self.content_range = content_range  # type: ignore[assignment]
+        self.status_code = 206
+        return True

@@ -1,0 +1,42 @@
+"""Shared fixtures: an app, its client, and a guard against leaked contexts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from quart import Quart
+from quart.globals import _cv_app
+from quart.globals import _cv_request
+from quart.testing import QuartClient
+
+
+@pytest.fixture
+def app() -> Quart:
+    app = Quart(__name__)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def client(app: Quart) -> QuartClient:
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _leak_detector() -> Iterator[None]:
+    """Fail a test that leaves an app or request context pushed."""
+    yield
+    assert _cv_request.get(None) is None, "a request context was left pushed"
+    assert _cv_app.get(None) is None, "an app context was left pushed"
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    """Undo environment changes a test made."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
