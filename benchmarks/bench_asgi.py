@@ -759,6 +759,7 @@ class Runner:
 
 
 Item = tuple[Scope, Receive, Send]
+LOOP_YIELD_EVERY = 64
 
 
 def prepare(cases: list[Case], n: int) -> tuple[list[Item], list[Exchange]]:
@@ -796,9 +797,16 @@ async def run_batch(app: ASGIApp, items: list[Item], in_tasks: bool) -> int:
         for scope, receive, send in items:
             await create_task(app(scope, receive, send))  # type: ignore[arg-type]
         return time.perf_counter_ns() - start
+    # A server runs the event loop between requests; a loop that never
+    # iterates would keep every cancelled timer and callback handle alive
+    # until the end of the batch. Yield to it every LOOP_YIELD_EVERY
+    # requests, the same for every app, so housekeeping happens as it does
+    # in production without adding a measurable per-request cost.
     start = time.perf_counter_ns()
-    for scope, receive, send in items:
+    for i, (scope, receive, send) in enumerate(items):
         await app(scope, receive, send)
+        if i % LOOP_YIELD_EVERY == 0:
+            await asyncio.sleep(0)
     return time.perf_counter_ns() - start
 
 

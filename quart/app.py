@@ -545,7 +545,7 @@ class Quart(Scaffold):
         ctx = _cv_request.get()
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for func in self._hooks_for(ctx.request.blueprint).teardown:
+        for func in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).teardown:
             await func(exc)
         if request_tearing_down.receivers:
             await request_tearing_down.send_async(
@@ -562,15 +562,6 @@ class Quart(Scaffold):
             await appcontext_tearing_down.send_async(
                 self, _sync_wrapper=self.ensure_async, exc=exc
             )
-
-    # -- sessions -------------------------------------------------------------
-    async def open_session(self, request: Request) -> SessionMixin:
-        """Load the session through :attr:`session_interface`."""
-        interface = self.session_interface
-        session = await interface.open_session(self, request)
-        if session is None:
-            session = await interface.make_null_session(self)
-        return session
 
     # -- the request pipeline ---------------------------------------------
     def _hooks_for(self, blueprint: str | None) -> _HookChain:
@@ -646,6 +637,7 @@ class Quart(Scaffold):
         """Signals, before-request functions, the view and its error
         handling, then :meth:`finalize_request`."""
         ctx = request_context or _cv_request.get()
+        ctx._hooks = self._hooks_for(ctx.request.blueprint)
         try:
             if request_started.receivers:
                 await request_started.send_async(self, _sync_wrapper=self.ensure_async)
@@ -662,8 +654,9 @@ class Quart(Scaffold):
         """Run URL value preprocessors and before-request functions (app
         first, then outer to inner blueprint); the first non-``None`` value
         they return ends the request."""
-        request = (request_context or _cv_request.get()).request
-        hooks = self._hooks_for(request.blueprint)
+        ctx = request_context or _cv_request.get()
+        request = ctx.request
+        hooks = ctx._hooks or self._hooks_for(request.blueprint)
         if hooks.url_value_preprocessors:
             endpoint, view_args = request.endpoint, request.view_args
             for preprocessor in hooks.url_value_preprocessors:
@@ -736,7 +729,7 @@ class Quart(Scaffold):
         ctx = request_context or _cv_request.get()
         for func in ctx._after_request_functions:
             response = await func(response)
-        for after in self._hooks_for(ctx.request.blueprint).after:
+        for after in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).after:
             response = await after(response)
         session = ctx.session
         interface = self.session_interface
@@ -787,7 +780,11 @@ class Quart(Scaffold):
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, HTTPException):
-                rv = self._convert_werkzeug_response(rv.get_response())
+                error_response = rv.get_response()
+                if isinstance(error_response, Response):
+                    rv = error_response  # abort(response) carries ours
+                else:
+                    rv = self._convert_werkzeug_response(error_response)
             elif isinstance(rv, WerkzeugResponse):
                 rv = self._convert_werkzeug_response(rv)
             elif isinstance(rv, Response):

@@ -11,12 +11,14 @@ never creates it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
+from werkzeug.urls import iri_to_uri
 
 from .wrappers.response import DataBody
 
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 BODY_BUFFER_SIZE = 256 * 1024
 _UNSET: Any = object()
 _NO_BODY_STATUSES = frozenset({204, 304})
+#: The watcher needs no request context; sharing one avoids a copy per request.
+_WATCH_CONTEXT = contextvars.Context()
 
 
 def decode_headers(raw: list[tuple[bytes, bytes]]) -> Headers:
@@ -43,11 +47,15 @@ def decode_headers(raw: list[tuple[bytes, bytes]]) -> Headers:
 
 
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """werkzeug :class:`Headers` as ASGI header pairs."""
-    return [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in headers.items()
-    ]
+    """werkzeug :class:`Headers` as ASGI header pairs (a non-ASCII
+    ``Location`` is converted to a URI first, as werkzeug does)."""
+    encoded = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered == "location":
+            value = iri_to_uri(value)
+        encoded.append((lowered.encode("latin-1"), value.encode("latin-1")))
+    return encoded
 
 
 def scope_path(scope: Scope) -> tuple[str, str]:
@@ -119,7 +127,9 @@ class ASGIHTTPConnection:
     async def handle(self) -> None:
         request = self.make_request()
         self._task = asyncio.current_task()
-        watch = asyncio.get_running_loop().call_soon(self._start_pump)
+        watch = asyncio.get_running_loop().call_soon(
+            self._start_pump, context=_WATCH_CONTEXT
+        )
         try:
             response = await self.app.handle_request(request)
             await self.send_response(request, response)

@@ -41,6 +41,10 @@ class _AppCtxGlobals:
     """The ``g`` object: a plain namespace that lives as long as the app
     context (one request, one websocket, or one ``async with``)."""
 
+    if TYPE_CHECKING:  # attributes are set freely: g.user = ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
     def get(self, name: str, default: Any = None) -> Any:
         return self.__dict__.get(name, default)
 
@@ -141,6 +145,7 @@ class RequestContext:
             request.routing_exception = error
         self.session: SessionMixin | None = session
         self.flashes: list[tuple[str, Any]] | None = None
+        self._hooks: Any = None  # the app's hook chain for this request
         self._after_request_functions: list[Callable[[Response], Awaitable[Response]]] = []
         self._tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
 
@@ -153,7 +158,7 @@ class RequestContext:
                 request.path,
                 request.method,
                 return_rule=True,
-                query_args=request.query_string,
+                query_args=request.query_string.decode("latin-1"),
                 websocket=False,
             )
         except HTTPException as error:
@@ -168,7 +173,11 @@ class RequestContext:
             app_ctx = None
         self._tokens.append((_cv_request.set(self), app_ctx))
         if self.session is None:
-            self.session = await self.app.open_session(self.request)
+            interface = self.app.session_interface
+            session = await interface.open_session(self.app, self.request)
+            if session is None:
+                session = await interface.make_null_session(self.app)
+            self.session = session
         if self.url_adapter is not None and self.request.url_rule is None:
             self.match_request()
 

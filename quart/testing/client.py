@@ -156,9 +156,9 @@ class QuartClient:
         files: Any = None,
         query_string: Any = None,
         json: Any = sentinel,
-        scheme: str = "http",
+        scheme: str | None = None,
         follow_redirects: bool = False,
-        root_path: str = "",
+        root_path: str | None = None,
         http_version: str = "1.1",
         auth: Any = None,
         subdomain: str | None = None,
@@ -248,10 +248,13 @@ class QuartClient:
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
         )
         data = b"".join(m.get("body", b"") for m in messages[1:])
+        sent_length = response_headers.get("Content-Length")
         response = self.app.response_class(
             data, status=start["status"], headers=response_headers
         )
-        if "content-length" not in response_headers:
+        if sent_length is not None:  # e.g. HEAD: as sent, not as read
+            response.headers["Content-Length"] = sent_length
+        else:
             response.headers.pop("Content-Length", None)
         self._store_cookies(scope, response_headers)
         return response
@@ -342,8 +345,8 @@ class QuartClient:
         method: str = "GET",
         headers: Any = None,
         query_string: Any = None,
-        scheme: str = "http",
-        root_path: str = "",
+        scheme: str | None = None,
+        root_path: str | None = None,
         http_version: str = "1.1",
     ) -> AsyncIterator[TestHTTPConnection]:
         """A connection to send the body and read the response in pieces."""

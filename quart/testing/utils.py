@@ -35,19 +35,27 @@ def make_test_scope_and_body(
     method: str = "GET",
     headers: Any = None,
     query_string: Any = None,
-    scheme: str = "http",
+    scheme: str | None = None,
     data: Any = None,
     form: Any = None,
     files: Any = None,
     json: Any = sentinel,
-    root_path: str = "",
+    root_path: str | None = None,
     http_version: str = "1.1",
     auth: Authorization | tuple[str, str] | None = None,
     subdomain: str | None = None,
     scope_base: dict[str, Any] | None = None,
     scope_type: str = "http",
 ) -> tuple[Scope, bytes]:
-    """An ASGI scope and the encoded body for a test request."""
+    """An ASGI scope and the encoded body for a test request.
+
+    ``scheme`` and ``root_path`` default to the app's
+    ``PREFERRED_URL_SCHEME`` and ``APPLICATION_ROOT``, as in Flask.
+    """
+    if scheme is None:
+        scheme = app.config["PREFERRED_URL_SCHEME"] or "http"
+    if root_path is None:
+        root_path = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
     if sum(x is not None for x in (data, form)) + (json is not sentinel) > 1:
         raise ValueError("Use only one of 'data', 'form' or 'json'.")
     headers = Headers(headers)

@@ -80,31 +80,37 @@ class Body:
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()
 
+    def _begin(self) -> tuple[int | None, float | None]:
+        """Check the declared length and return ``(limit, deadline)``."""
+        if self._consumed:
+            raise RuntimeError("The request body was already streamed.")
+        self._consumed = True
+        limit, timeout = self._limits()
+        expected = self.expected_length
+        if limit is not None and expected is not None and expected > limit:
+            raise RequestEntityTooLarge()
+        if timeout is None:
+            return limit, None
+        return limit, asyncio.get_running_loop().time() + timeout
+
+    async def _next(self, deadline: float | None) -> tuple[bytes, bool]:
+        assert self._source is not None
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._source()
+        except TimeoutError:
+            raise RequestTimeout() from None
+
     async def _iterate(self) -> AsyncIterator[bytes]:
         if self._data is not None:
             if self._data:
                 yield self._data
             return
-        if self._consumed:
-            raise RuntimeError("The request body was already streamed.")
-        self._consumed = True
-        limit, timeout = self._limits()
-        if (
-            limit is not None
-            and self.expected_length is not None
-            and self.expected_length > limit
-        ):
-            raise RequestEntityTooLarge()
-        assert self._source is not None
-        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        limit, deadline = self._begin()
         received = 0
         more = True
         while more:
-            try:
-                async with asyncio.timeout_at(deadline):
-                    chunk, more = await self._source()
-            except TimeoutError:
-                raise RequestTimeout() from None
+            chunk, more = await self._next(deadline)
             received += len(chunk)
             if limit is not None and received > limit:
                 raise RequestEntityTooLarge()
@@ -115,10 +121,41 @@ class Body:
         """The whole body; cached so later reads (and the form parser) see it."""
         if self._data is not None:
             return self._data
-        data = b"".join([chunk async for chunk in self._iterate()])
+        limit, deadline = self._begin()
+        chunk, more = await self._next(deadline)
+        if more:  # several messages: collect them
+            chunks = [chunk]
+            received = len(chunk)
+            while more:
+                if limit is not None and received > limit:
+                    raise RequestEntityTooLarge()
+                chunk, more = await self._next(deadline)
+                received += len(chunk)
+                chunks.append(chunk)
+            chunk = b"".join(chunks)
+        if limit is not None and len(chunk) > limit:
+            raise RequestEntityTooLarge()
         if cache:
-            self._data = data
-        return data
+            self._data = chunk
+        return chunk
+
+
+def _content_length(headers: Headers) -> int | None:
+    """The declared body length (``None`` if absent, invalid or chunked)."""
+    value = None
+    for key, item in headers.items():
+        lowered = key.lower()
+        if lowered == "content-length":
+            value = item
+        elif lowered == "transfer-encoding":
+            return None
+    if value is None:
+        return None
+    try:
+        length = int(value)
+    except ValueError:
+        return None
+    return length if length >= 0 else None
 
 
 class Request(BaseRequestWebsocket):
@@ -146,15 +183,21 @@ class Request(BaseRequestWebsocket):
         super().__init__(
             method, scheme, path, query_string, headers, root_path, http_version, scope
         )
-        if not isinstance(body, Body):
-            body = self.body_class(body, self.content_length)
-        self.body = body
+        self._body = body
         self._form: MultiDict[str, str] | None = None
         self._files: MultiDict[str, FileStorage] | None = None
         self._json: Any = _UNSET
         self._json_silent: Any = _UNSET
         self._max_form_memory_size: int | None = _UNSET
         self._max_form_parts: int | None = _UNSET
+
+    @property
+    def body(self) -> Body:
+        """The request body (created on first use: a GET never pays for it)."""
+        body = self._body
+        if not isinstance(body, Body):
+            body = self._body = self.body_class(body, _content_length(self.headers))
+        return body
 
     # -- limits -----------------------------------------------------------
     @property

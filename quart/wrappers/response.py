@@ -23,6 +23,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import generate_etag
+from werkzeug.utils import get_content_type
 from werkzeug.http import http_date
 from werkzeug.http import parse_etags
 from werkzeug.http import parse_range_header
@@ -220,6 +221,7 @@ class Response(SansIOResponse):
     default_mimetype: str | None = "text/html"
     json_module: Any = json
     automatically_set_content_length = True
+    _default_content_type_cache: tuple[str | None, str | None] | None = None
 
     data_body_class = DataBody
     file_body_class = FileBody
@@ -234,6 +236,8 @@ class Response(SansIOResponse):
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
+        if content_type is None and mimetype is None and not headers:
+            content_type = self._default_content_type()
         super().__init__(status, headers, mimetype, content_type)
         #: Seconds allowed to send the body; defaults to ``RESPONSE_TIMEOUT``.
         self.timeout: float | None = _UNSET
@@ -246,6 +250,17 @@ class Response(SansIOResponse):
             self.set_data(response)
         else:
             self.response = self.iterable_body_class(response)
+
+    @classmethod
+    def _default_content_type(cls) -> str | None:
+        """``default_mimetype`` with its charset, computed once per class."""
+        cached = cls.__dict__.get("_default_content_type_cache")
+        if cached is None or cached[0] != cls.default_mimetype:
+            mimetype = cls.default_mimetype
+            value = get_content_type(mimetype, "utf-8") if mimetype else None
+            cached = (mimetype, value)
+            cls._default_content_type_cache = cached
+        return cached[1]
 
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]

@@ -1,0 +1,393 @@
+"""Application and request contexts, the context-bound proxies and ``g``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from quart import Quart
+from quart import after_this_request
+from quart import copy_current_app_context
+from quart import copy_current_request_context
+from quart import current_app
+from quart import g
+from quart import has_app_context
+from quart import has_request_context
+from quart import request
+from quart import session
+from quart.globals import _cv_app
+
+
+async def test_app_context_push_pop(app: Quart) -> None:
+    assert not has_app_context()
+    ctx = app.app_context()
+    await ctx.push()
+    try:
+        assert has_app_context()
+        assert not has_request_context()
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        g.value = 1
+        assert g.value == 1
+    finally:
+        await ctx.pop()
+    assert not has_app_context()
+
+
+async def test_app_context_as_async_context_manager(app: Quart) -> None:
+    async with app.app_context() as ctx:
+        assert ctx.app is app
+        assert current_app.name == app.name
+        assert g._get_current_object() is ctx.g  # type: ignore[attr-defined]
+    assert not has_app_context()
+
+
+async def test_test_request_context_push_pop(app: Quart) -> None:
+    ctx = app.test_request_context("/some/path?a=1&a=2", method="POST")
+    await ctx.push()
+    try:
+        assert has_request_context()
+        assert has_app_context()
+        assert request.path == "/some/path"
+        assert request.method == "POST"
+        assert request.args.getlist("a") == ["1", "2"]
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+    finally:
+        await ctx.pop()
+    assert not has_request_context()
+    assert not has_app_context()
+
+
+async def test_test_request_context_with_body(app: Quart) -> None:
+    async with app.test_request_context("/", method="POST", json={"k": "v"}):
+        assert await request.get_json() == {"k": "v"}
+    async with app.test_request_context("/", method="POST", form={"f": "1"}):
+        assert (await request.form)["f"] == "1"
+
+
+def test_proxies_outside_context_raise() -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        current_app.name  # noqa: B018
+    with pytest.raises(RuntimeError, match="application context"):
+        g.value  # noqa: B018
+    with pytest.raises(RuntimeError, match="request context"):
+        request.path  # noqa: B018
+    with pytest.raises(RuntimeError, match="request context"):
+        session.get("x")
+    assert not has_app_context()
+    assert not has_request_context()
+
+
+async def test_request_outside_request_context_in_app_context(app: Quart) -> None:
+    async with app.app_context():
+        with pytest.raises(RuntimeError, match="request context"):
+            request.path  # noqa: B018
+        assert has_app_context()
+        assert not has_request_context()
+
+
+async def test_has_context_inside_view(app: Quart, client: Any) -> None:
+    @app.route("/")
+    async def index() -> dict[str, bool]:
+        return {"app": has_app_context(), "request": has_request_context()}
+
+    response = await client.get("/")
+    assert await response.get_json() == {"app": True, "request": True}
+
+
+async def test_g_methods(app: Quart) -> None:
+    async with app.app_context():
+        assert g.get("missing") is None
+        assert g.get("missing", 5) == 5
+        g.a = 1
+        assert g.get("a") == 1
+        assert "a" in g
+        assert "b" not in g
+        assert g.setdefault("b", 2) == 2
+        assert g.setdefault("b", 3) == 2
+        assert sorted(g) == ["a", "b"]
+        assert g.pop("a") == 1
+        assert "a" not in g
+        with pytest.raises(KeyError):
+            g.pop("a")
+        assert g.pop("a", "default") == "default"
+        with pytest.raises(AttributeError):
+            g.nope  # noqa: B018
+        assert list(iter(g)) == ["b"]
+        assert app.name in repr(g)
+
+
+async def test_g_is_per_app_context(app: Quart) -> None:
+    async with app.app_context():
+        g.value = "first"
+    async with app.app_context():
+        assert "value" not in g
+
+
+async def test_nested_app_contexts(app: Quart) -> None:
+    async with app.app_context() as outer:
+        g.level = "outer"
+        async with app.app_context() as inner:
+            assert inner is not outer
+            assert "level" not in g
+            g.level = "inner"
+        assert g.level == "outer"
+        assert g._get_current_object() is outer.g  # type: ignore[attr-defined]
+    assert not has_app_context()
+
+
+async def test_request_context_reuses_same_app_context(app: Quart) -> None:
+    async with app.app_context() as app_ctx:
+        g.marker = "shared"
+        async with app.test_request_context("/"):
+            assert g.marker == "shared"
+            assert g._get_current_object() is app_ctx.g  # type: ignore[attr-defined]
+        assert has_app_context()
+        assert not has_request_context()
+
+
+async def test_request_context_of_other_app_pushes_its_own(app: Quart) -> None:
+    other = Quart("other_app")
+    async with app.app_context():
+        g.marker = "first"
+        async with other.test_request_context("/"):
+            assert current_app._get_current_object() is other  # type: ignore[attr-defined]
+            assert "marker" not in g
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert g.marker == "first"
+
+
+async def test_nested_request_contexts(app: Quart) -> None:
+    async with app.test_request_context("/outer"):
+        async with app.test_request_context("/inner"):
+            assert request.path == "/inner"
+        assert request.path == "/outer"
+
+
+async def test_repushed_context_tears_down_once(app: Quart) -> None:
+    teardowns: list[Any] = []
+
+    @app.teardown_appcontext
+    def td(exc: BaseException | None) -> None:
+        teardowns.append(exc)
+
+    ctx = app.app_context()
+    await ctx.push()
+    await ctx.push()
+    await ctx.pop()
+    assert teardowns == []
+    assert has_app_context()
+    await ctx.pop()
+    assert teardowns == [None]
+    assert not has_app_context()
+
+
+async def test_popping_wrong_context_raises(app: Quart) -> None:
+    first = app.app_context()
+    second = app.app_context()
+    await first.push()
+    await second.push()
+    with pytest.raises(AssertionError, match="Popped wrong app context"):
+        await first.pop()
+    # Restore a clean state: pop what is left.
+    while has_app_context():
+        await _cv_app.get().pop()
+
+
+async def test_request_teardown_on_pop(app: Quart) -> None:
+    seen: list[Any] = []
+
+    @app.teardown_request
+    async def td(exc: BaseException | None) -> None:
+        seen.append((exc, request.path))
+
+    error = ValueError("ctx error")
+    with pytest.raises(ValueError):
+        async with app.test_request_context("/torn"):
+            raise error
+    assert seen == [(error, "/torn")]
+
+
+async def test_copy_current_app_context(app: Quart) -> None:
+    async with app.app_context():
+        g.value = "copied"
+
+        @copy_current_app_context
+        async def read() -> tuple[Any, str]:
+            return current_app._get_current_object(), g.value  # type: ignore[attr-defined]
+
+    assert not has_app_context()
+    task = asyncio.create_task(read())
+    result = await asyncio.wait_for(task, timeout=2)
+    assert result == (app, "copied")
+    assert not has_app_context()
+
+
+async def test_copy_current_app_context_sync_function(app: Quart) -> None:
+    async with app.app_context():
+        g.value = "sync copied"
+
+        @copy_current_app_context
+        def read() -> str:
+            return f"{current_app.name}:{g.value}"
+
+    assert await asyncio.wait_for(read(), timeout=2) == f"{app.name}:sync copied"
+
+
+def test_copy_current_app_context_outside_context_raises() -> None:
+    with pytest.raises(RuntimeError):
+        copy_current_app_context(lambda: None)
+
+
+def test_copy_current_request_context_outside_context_raises() -> None:
+    with pytest.raises(RuntimeError):
+        copy_current_request_context(lambda: None)
+
+
+async def test_copy_current_request_context_with_create_task(app: Quart) -> None:
+    async with app.test_request_context("/path?x=1"):
+
+        @copy_current_request_context
+        async def read() -> tuple[str, str]:
+            return request.path, request.args["x"]
+
+    assert not has_request_context()
+    assert await asyncio.wait_for(asyncio.create_task(read()), timeout=2) == (
+        "/path",
+        "1",
+    )
+
+
+async def test_copy_current_request_context_in_background_task(app: Quart) -> None:
+    done = asyncio.Event()
+    seen: dict[str, Any] = {}
+
+    @app.route("/start")
+    async def start() -> str:
+        g.token = request.args["token"]
+
+        @copy_current_request_context
+        async def background() -> None:
+            seen["path"] = request.path
+            seen["token"] = request.args["token"]
+            seen["request_context"] = has_request_context()
+            done.set()
+
+        app.add_background_task(background)
+        return "started"
+
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get(
+            "/start", query_string={"token": "abc"}
+        )
+        assert response.status_code == 200
+        await asyncio.wait_for(done.wait(), timeout=2)
+    assert seen == {"path": "/start", "token": "abc", "request_context": True}
+
+
+async def test_after_this_request(app: Quart, client: Any) -> None:
+    order: list[str] = []
+
+    @app.after_request
+    async def app_after(response: Any) -> Any:
+        order.append("app")
+        response.headers["X-App"] = response.headers.get("X-This", "missing")
+        return response
+
+    @app.route("/")
+    async def index() -> str:
+        @after_this_request
+        async def add_header(response: Any) -> Any:
+            order.append("this")
+            response.headers["X-This"] = "set"
+            return response
+
+        @after_this_request
+        def sync_header(response: Any) -> Any:
+            order.append("this-sync")
+            response.headers["X-Sync"] = request.path
+            return response
+
+        return "ok"
+
+    response = await client.get("/")
+    assert response.headers["X-This"] == "set"
+    assert response.headers["X-Sync"] == "/"
+    assert response.headers["X-App"] == "set"
+    assert order == ["this", "this-sync", "app"]
+
+    order.clear()
+    response = await client.get("/")
+    assert order == ["this", "this-sync", "app"]
+
+
+async def test_after_this_request_only_for_that_request(
+    app: Quart, client: Any
+) -> None:
+    @app.route("/with")
+    async def with_hook() -> str:
+        @after_this_request
+        async def add(response: Any) -> Any:
+            response.headers["X-Once"] = "1"
+            return response
+
+        return "with"
+
+    @app.route("/without")
+    async def without() -> str:
+        return "without"
+
+    assert (await client.get("/with")).headers.get("X-Once") == "1"
+    assert "X-Once" not in (await client.get("/without")).headers
+
+
+def test_after_this_request_outside_request_raises() -> None:
+    with pytest.raises(RuntimeError):
+        after_this_request(lambda r: r)
+
+
+async def test_contextvar_isolation_across_tasks(app: Quart) -> None:
+    barrier = asyncio.Event()
+    ready = 0
+
+    async def worker(i: int) -> tuple[Any, ...]:
+        nonlocal ready
+        async with app.test_request_context(f"/task/{i}"):
+            g.ident = i
+            ready += 1
+            if ready == 10:
+                barrier.set()
+            await barrier.wait()
+            await asyncio.sleep(0)
+            return g.ident, request.path
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(worker(i) for i in range(10))), timeout=2
+    )
+    assert results == [(i, f"/task/{i}") for i in range(10)]
+    assert not has_app_context()
+
+
+async def test_task_created_inside_context_keeps_it(app: Quart) -> None:
+    async with app.app_context():
+        g.value = "inherited"
+
+        async def child() -> str:
+            return str(g.value)
+
+        task = asyncio.create_task(child())
+    # The task copied the context at creation time.
+    assert await asyncio.wait_for(task, timeout=2) == "inherited"
+
+
+async def test_context_pushed_in_task_does_not_leak(app: Quart) -> None:
+    async def push_only() -> bool:
+        ctx = app.app_context()
+        await ctx.push()
+        inside = has_app_context()
+        await ctx.pop()
+        return inside
+
+    assert await asyncio.wait_for(asyncio.create_task(push_only()), timeout=2)
+    assert not has_app_context()

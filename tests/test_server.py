@@ -1,0 +1,227 @@
+"""A Quart app served by a real Hypercorn server, called over TCP with httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from quart import Quart
+from quart import request
+
+# See tests/test_testing.py: streamed responses crash in quart/asgi.py.
+STREAMING_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="BUG: asgi.py:161 checks response.timeout against its own _UNSET, not"
+    " response.py's, so every streamed response raises TypeError",
+)
+
+TIMEOUT = 5
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def running(app: Quart) -> AsyncIterator[str]:
+    """Serve ``app`` with Hypercorn in this event loop; yields the base URL."""
+    port = free_port()
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.errorlog = None
+    config.graceful_timeout = 1
+    shutdown = asyncio.Event()
+    server = asyncio.ensure_future(
+        serve(app, config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                if server.done():
+                    server.result()  # raise why the server stopped
+                    raise RuntimeError("server stopped before accepting")
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                except OSError:
+                    await asyncio.sleep(0.02)
+                    continue
+                writer.close()
+                await writer.wait_closed()
+                break
+        yield base_url
+    finally:
+        shutdown.set()
+        async with asyncio.timeout(TIMEOUT):
+            await server
+
+
+@pytest.fixture
+def app() -> Quart:
+    app = Quart(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    app.extensions["events"] = []
+
+    @app.before_serving
+    async def startup() -> None:
+        app.extensions["events"].append("before_serving")
+
+    @app.after_serving
+    async def shutdown() -> None:
+        app.extensions["events"].append("after_serving")
+
+    @app.get("/")
+    async def index() -> str:
+        return "hello from quart"
+
+    @app.get("/events")
+    async def events() -> list[str]:
+        return list(app.extensions["events"])
+
+    @app.post("/echo")
+    async def echo() -> dict[str, Any]:
+        return {"received": await request.get_json(), "method": request.method}
+
+    @app.post("/size")
+    async def size() -> str:
+        return str(len(await request.get_data()))
+
+    return app
+
+
+@pytest.fixture
+async def base_url(app: Quart) -> AsyncIterator[str]:
+    async with running(app) as url:
+        yield url
+
+
+async def test_get_text(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
+        response = await client.get("/")
+    assert response.status_code == 200
+    assert response.text == "hello from quart"
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-length"] == str(len("hello from quart"))
+
+
+async def test_post_json_echo(base_url: str) -> None:
+    payload = {"name": "hypercorn", "numbers": [1, 2, 3], "nested": {"ok": True}}
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
+        response = await client.post("/echo", json=payload)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"received": payload, "method": "POST"}
+
+
+async def test_not_found(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
+        response = await client.get("/missing")
+    assert response.status_code == 404
+
+
+async def test_body_within_limit(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
+        response = await client.post("/size", content=b"x" * 1000)
+    assert response.status_code == 200
+    assert response.text == "1000"
+
+
+async def test_oversized_body_is_413(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
+        response = await client.post("/size", content=b"x" * 4096)
+    assert response.status_code == 413
+
+
+async def test_oversized_chunked_body_is_413(base_url: str) -> None:
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(8):
+            yield b"y" * 512
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
+        response = await client.post("/size", content=body())
+    assert response.status_code == 413
+
+
+async def test_lifespan_runs_around_serving(app: Quart) -> None:
+    async with running(app) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
+            response = await client.get("/events")
+        assert response.json() == ["before_serving"]
+    assert app.extensions["events"] == ["before_serving", "after_serving"]
+
+
+@STREAMING_BUG
+async def test_streaming_response_chunks_arrive(app: Quart) -> None:
+    release = asyncio.Event()
+
+    @app.get("/stream")
+    async def stream() -> Any:
+        async def generate() -> AsyncIterator[bytes]:
+            yield b"first;"
+            # The rest waits until the client has seen the first chunk, so
+            # the test fails if the response is buffered.
+            await release.wait()
+            yield b"second;"
+            yield b"third;"
+
+        return generate()
+
+    async with (
+        running(app) as url,
+        httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client,
+        client.stream("GET", "/stream") as response,
+    ):
+        assert response.status_code == 200
+        assert "content-length" not in response.headers
+        chunks = response.aiter_raw()
+        async with asyncio.timeout(TIMEOUT):
+            first = await chunks.__anext__()
+        assert first == b"first;"
+        release.set()
+        rest = b"".join([chunk async for chunk in chunks])
+    assert rest == b"second;third;"
+
+
+@STREAMING_BUG
+async def test_client_disconnect_closes_generator(app: Quart) -> None:
+    started = asyncio.Event()
+    closed = asyncio.Event()
+
+    @app.get("/endless")
+    async def endless() -> Any:
+        async def generate() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    started.set()
+                    yield b"tick\n"
+                    await asyncio.sleep(0.01)
+            finally:
+                closed.set()
+
+        return generate()
+
+    async with running(app) as url:
+        async with (
+            httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client,
+            client.stream("GET", "/endless") as response,
+            asyncio.timeout(TIMEOUT),
+        ):
+            async for chunk in response.aiter_raw():
+                assert chunk.startswith(b"tick")
+                break
+        # The client and its connection are closed: the server must notice
+        # and stop the generator promptly.
+        async with asyncio.timeout(1):
+            await closed.wait()
+    assert started.is_set()
