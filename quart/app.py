@@ -53,7 +53,6 @@ from .scaffold import _endpoint_from_view_func
 from .scaffold import setupmethod
 from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
-from .sessions import SessionMixin
 from .signals import appcontext_tearing_down
 from .signals import got_background_exception
 from .signals import got_request_exception
@@ -61,6 +60,7 @@ from .signals import got_serving_exception
 from .signals import request_finished
 from .signals import request_started
 from .signals import request_tearing_down
+from .signals import send_signal
 from .sync import ensure_async
 from .sync import run_sync
 from .wrappers import Request
@@ -90,7 +90,9 @@ class _HookChain(NamedTuple):
     """The request hooks that apply to one blueprint, in calling order,
     already made async: computed once, reused by every request."""
 
-    url_value_preprocessors: tuple[Callable[[str | None, dict[str, Any] | None], None], ...]
+    url_value_preprocessors: tuple[
+        Callable[[str | None, dict[str, Any] | None], None], ...
+    ]
     before: tuple[Callable[[], Awaitable[Any]], ...]
     after: tuple[Callable[[Response], Awaitable[Response]], ...]
     teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
@@ -188,11 +190,17 @@ class Quart(Scaffold):
                 "Invalid static_host/host_matching combination"
             )
             self_ref = weakref.ref(self)
+
+            async def static(filename: str) -> Response:
+                app = self_ref()
+                assert app is not None
+                return await app.send_static_file(filename)
+
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
+                view_func=static,
             )
 
     # -- basics -------------------------------------------------------------
@@ -246,8 +254,8 @@ class Quart(Scaffold):
         """Open a file relative to ``instance_path`` (writing is allowed)."""
         path = os.path.join(self.instance_path, resource)
         if "b" in mode:
-            return open(path, mode)  # noqa: SIM115
-        return open(path, mode, encoding=encoding)  # noqa: SIM115
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     @property
     def got_first_request(self) -> bool:
@@ -548,20 +556,18 @@ class Quart(Scaffold):
         for func in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).teardown:
             await func(exc)
         if request_tearing_down.receivers:
-            await request_tearing_down.send_async(
-                self, _sync_wrapper=self.ensure_async, exc=exc
-            )
+            await send_signal(request_tearing_down, self, exc=exc)
 
-    async def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:
+    async def do_teardown_appcontext(
+        self, exc: BaseException | None = _sentinel
+    ) -> None:
         """Run the ``teardown_appcontext`` functions, last registered first."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
         for func in reversed(self.teardown_appcontext_funcs):
             await self.ensure_async(func)(exc)
         if appcontext_tearing_down.receivers:
-            await appcontext_tearing_down.send_async(
-                self, _sync_wrapper=self.ensure_async, exc=exc
-            )
+            await send_signal(appcontext_tearing_down, self, exc=exc)
 
     # -- the request pipeline ---------------------------------------------
     def _hooks_for(self, blueprint: str | None) -> _HookChain:
@@ -640,7 +646,7 @@ class Quart(Scaffold):
         ctx._hooks = self._hooks_for(ctx.request.blueprint)
         try:
             if request_started.receivers:
-                await request_started.send_async(self, _sync_wrapper=self.ensure_async)
+                await send_signal(request_started, self)
             rv = await self.preprocess_request(ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
@@ -709,9 +715,7 @@ class Quart(Scaffold):
         try:
             response = await self.process_response(response, ctx)
             if request_finished.receivers:
-                await request_finished.send_async(
-                    self, _sync_wrapper=self.ensure_async, response=response
-                )
+                await send_signal(request_finished, self, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -772,9 +776,7 @@ class Quart(Scaffold):
             )
         response_class = self.response_class
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(
-                rv, (Iterator, AsyncIterator)
-            ):
+            if isinstance(rv, (str, bytes, bytearray, Iterator, AsyncIterator)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
@@ -834,7 +836,11 @@ class Quart(Scaffold):
         if self.config["TRAP_HTTP_EXCEPTIONS"]:
             return True
         trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+        if (
+            trap_bad_request is None
+            and self.debug
+            and isinstance(e, BadRequestKeyError)
+        ):
             return True
         if trap_bad_request:
             from werkzeug.exceptions import BadRequest
@@ -878,9 +884,7 @@ class Quart(Scaffold):
         (or testing/debug), else log it and answer 500 (through a 500
         handler if one is registered)."""
         if got_request_exception.receivers:
-            await got_request_exception.send_async(
-                self, _sync_wrapper=self.ensure_async, exception=e
-            )
+            await send_signal(got_request_exception, self, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
@@ -939,15 +943,15 @@ class Quart(Scaffold):
                     self.while_serving_gens.append(gen)
         except Exception as error:
             if got_serving_exception.receivers:
-                await got_serving_exception.send_async(
-                    self, _sync_wrapper=self.ensure_async, exception=error
-                )
+                await send_signal(got_serving_exception, self, exception=error)
             self.log_exception(sys.exc_info())
             raise
 
     async def shutdown(self) -> None:
-        """Run the shutdown functions, then give background tasks
-        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds before cancelling them."""
+        """Give background tasks ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds
+        (then cancel them), then run the shutdown functions, so that tasks
+        can still use what ``after_serving`` closes."""
+        await self._finish_background_tasks()
         try:
             async with self.app_context():
                 for func in self.after_serving_funcs:
@@ -961,13 +965,9 @@ class Quart(Scaffold):
                     raise RuntimeError("While serving generator didn't terminate")
         except Exception as error:
             if got_serving_exception.receivers:
-                await got_serving_exception.send_async(
-                    self, _sync_wrapper=self.ensure_async, exception=error
-                )
+                await send_signal(got_serving_exception, self, exception=error)
             self.log_exception(sys.exc_info())
             raise
-        finally:
-            await self._finish_background_tasks()
 
     async def _finish_background_tasks(self) -> None:
         tasks = set(self.background_tasks)
@@ -1002,9 +1002,7 @@ class Quart(Scaffold):
     async def handle_background_exception(self, error: Exception) -> None:
         """Report a background task's error (signal, then log)."""
         if got_background_exception.receivers:
-            await got_background_exception.send_async(
-                self, _sync_wrapper=self.ensure_async, exception=error
-            )
+            await send_signal(got_background_exception, self, exception=error)
         self.log_exception((type(error), error, error.__traceback__))
 
     # -- ASGI -------------------------------------------------------------
@@ -1082,11 +1080,10 @@ class Quart(Scaffold):
             setattr(config, key, value)
         await serve(self, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
 
-    def send_static_file(self, filename: str) -> Awaitable[Response]:
+    async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder (the static route's view)."""
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
         from .helpers import send_from_directory
 
-        return send_from_directory(cast(str, self.static_folder), filename)
-
+        return await send_from_directory(cast(str, self.static_folder), filename)

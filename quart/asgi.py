@@ -20,6 +20,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.urls import iri_to_uri
 
+from .wrappers.response import DEFAULT_TIMEOUT
 from .wrappers.response import DataBody
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 #: Request body bytes the watcher buffers before it waits for the handler.
 BODY_BUFFER_SIZE = 256 * 1024
-_UNSET: Any = object()
 _NO_BODY_STATUSES = frozenset({204, 304})
 #: The watcher needs no request context; sharing one avoids a copy per request.
 _WATCH_CONTEXT = contextvars.Context()
@@ -134,9 +134,9 @@ class ASGIHTTPConnection:
             response = await self.app.handle_request(request)
             await self.send_response(request, response)
         except asyncio.CancelledError:
-            if self._disconnected and self._task is not None:
-                if self._task.uncancel() == 0:
-                    return  # the client went away; nothing left to answer
+            task = self._task
+            if self._disconnected and task is not None and task.uncancel() == 0:
+                return  # the client went away; nothing left to answer
             raise
         finally:
             watch.cancel()
@@ -147,12 +147,11 @@ class ASGIHTTPConnection:
     async def send_response(self, request: Request, response: Response) -> None:
         send = self.send
         status = response.status_code
+        headers = encode_headers(response.headers)
+        if status == 204 or status < 200:  # no body, so no length (RFC 9110 8.6)
+            headers = [pair for pair in headers if pair[0] != b"content-length"]
         await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": encode_headers(response.headers),
-            }
+            {"type": "http.response.start", "status": status, "headers": headers}
         )
         body = response.response
         if (
@@ -167,15 +166,19 @@ class ASGIHTTPConnection:
                 {"type": "http.response.body", "body": body.data[body.begin : body.end]}
             )
             return
-        timeout = response.timeout
-        if timeout is _UNSET or timeout is ...:
+        timeout: Any = response.timeout
+        if timeout is DEFAULT_TIMEOUT:
             timeout = self.app.config["RESPONSE_TIMEOUT"]
         try:
             async with asyncio.timeout(timeout), body as chunks:
                 async for chunk in chunks:
                     if chunk:
                         await send(
-                            {"type": "http.response.body", "body": chunk, "more_body": True}
+                            {
+                                "type": "http.response.body",
+                                "body": chunk,
+                                "more_body": True,
+                            }
                         )
         except TimeoutError:
             return  # too slow: stop; the server closes the incomplete response
@@ -280,7 +283,10 @@ class ASGILifespan:
                     await self.app.shutdown()
                 except Exception as error:
                     await self.send(
-                        {"type": "lifespan.shutdown.failed", "message": _describe(error)}
+                        {
+                            "type": "lifespan.shutdown.failed",
+                            "message": _describe(error),
+                        }
                     )
                     return
                 await self.send({"type": "lifespan.shutdown.complete"})

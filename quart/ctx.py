@@ -24,6 +24,7 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
+from .signals import send_signal
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
@@ -44,6 +45,8 @@ class _AppCtxGlobals:
     if TYPE_CHECKING:  # attributes are set freely: g.user = ...
 
         def __setattr__(self, name: str, value: Any) -> None: ...
+
+        def __delattr__(self, name: str) -> None: ...
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.__dict__.get(name, default)
@@ -87,9 +90,7 @@ class AppContext:
     async def push(self) -> None:
         self._tokens.append(_cv_app.set(self))
         if appcontext_pushed.receivers:
-            await appcontext_pushed.send_async(
-                self.app, _sync_wrapper=self.app.ensure_async
-            )
+            await send_signal(appcontext_pushed, self.app)
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
@@ -103,9 +104,7 @@ class AppContext:
         if current is not self:
             raise AssertionError(f"Popped wrong app context ({current!r} not {self!r})")
         if appcontext_popped.receivers:
-            await appcontext_popped.send_async(
-                self.app, _sync_wrapper=self.app.ensure_async
-            )
+            await send_signal(appcontext_popped, self.app)
 
     async def __aenter__(self) -> AppContext:
         await self.push()
@@ -146,7 +145,9 @@ class RequestContext:
         self.session: SessionMixin | None = session
         self.flashes: list[tuple[str, Any]] | None = None
         self._hooks: Any = None  # the app's hook chain for this request
-        self._after_request_functions: list[Callable[[Response], Awaitable[Response]]] = []
+        self._after_request_functions: list[
+            Callable[[Response], Awaitable[Response]]
+        ] = []
         self._tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
 
     def match_request(self) -> None:

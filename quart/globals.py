@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
-from typing import Any
 from typing import cast
 
 from werkzeug.local import LocalProxy
@@ -37,7 +36,9 @@ information about how to avoid this problem."""
 _cv_app: ContextVar[AppContext] = ContextVar("quart.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("quart.request_ctx")
 
-app_ctx: AppContext = cast("AppContext", LocalProxy(_cv_app, unbound_message=_no_app_msg))
+app_ctx: AppContext = cast(
+    "AppContext", LocalProxy(_cv_app, unbound_message=_no_app_msg)
+)
 current_app: Quart = cast(
     "Quart", LocalProxy(_cv_app, "app", unbound_message=_no_app_msg)
 )
@@ -53,5 +54,3 @@ request: Request = cast(
 session: SessionMixin = cast(
     "SessionMixin", LocalProxy(_cv_request, "session", unbound_message=_no_req_msg)
 )
-
-

@@ -185,7 +185,8 @@ async def send_file(
             last_modified = stat.st_mtime
     else:
         response = response_class(
-            response_class.io_body_class(path_or_file), mimetype=mimetype  # type: ignore[arg-type]
+            response_class.io_body_class(path_or_file),
+            mimetype=mimetype,  # type: ignore[arg-type]
         )
         size = response.response.length
     if size is not None:
@@ -196,7 +197,10 @@ async def send_file(
             download_name.encode("ascii")
         except UnicodeEncodeError:
             simple = download_name.encode("ascii", "ignore").decode("ascii")
-            value = {"filename": simple, "filename*": f"UTF-8''{quote(download_name, safe='')}"}
+            value = {
+                "filename": simple,
+                "filename*": f"UTF-8''{quote(download_name, safe='')}",
+            }
         else:
             value = {"filename": download_name}
         disposition = "attachment" if as_attachment else "inline"

@@ -117,9 +117,9 @@ class Scaffold:
         self.url_value_preprocessors: dict[
             AppOrBlueprintKey, list[Callable[..., Any]]
         ] = defaultdict(list)
-        self.url_default_functions: dict[AppOrBlueprintKey, list[Callable[..., Any]]] = (
-            defaultdict(list)
-        )
+        self.url_default_functions: dict[
+            AppOrBlueprintKey, list[Callable[..., Any]]
+        ] = defaultdict(list)
         self.before_websocket_funcs: dict[
             AppOrBlueprintKey, list[Callable[..., Any]]
         ] = defaultdict(list)

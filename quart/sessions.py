@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import MutableMapping
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -125,7 +125,7 @@ class SessionInterface:
         """When a permanent session's cookie expires (``None``: browser
         session)."""
         if session.permanent:
-            return datetime.now(timezone.utc) + app.permanent_session_lifetime
+            return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
     def should_set_cookie(self, app: Quart, session: SessionMixin) -> bool:

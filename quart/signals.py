@@ -6,6 +6,12 @@ Receivers may be sync or async functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Coroutine
+from typing import Any
+from typing import cast
+
+from blinker import NamedSignal
 from blinker import Namespace
 
 _signals = Namespace()
@@ -26,3 +32,14 @@ websocket_tearing_down = _signals.signal("websocket-tearing-down")
 got_websocket_exception = _signals.signal("got-websocket-exception")
 got_background_exception = _signals.signal("got-background-exception")
 got_serving_exception = _signals.signal("got-serving-exception")
+
+
+async def send_signal(signal: NamedSignal, app: Any, **kwargs: Any) -> None:
+    """Send ``signal`` from ``app``; sync receivers run via
+    ``app.ensure_async`` (in a worker thread). Callers check
+    ``signal.receivers`` first so an unused signal costs nothing."""
+    wrapper = cast(
+        "Callable[[Callable[..., Any]], Callable[..., Coroutine[Any, Any, Any]]]",
+        app.ensure_async,
+    )
+    await signal.send_async(app, _sync_wrapper=wrapper, **kwargs)

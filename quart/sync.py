@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import threading
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -61,23 +62,40 @@ def ensure_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 
 
 def run_sync_iterable(iterable: Iterable[T]) -> AsyncIterator[T]:
-    """Iterate a sync iterable (such as a generator) in worker threads."""
+    """Iterate a sync iterable (such as a generator) in worker threads.
+
+    When iteration stops early (a disconnect, a timeout) the iterator is
+    closed at once, or, if a ``next`` is still running in a thread, by a
+    worker thread as soon as it ends; the loop never waits for it.
+    """
 
     async def _iterate() -> AsyncIterator[T]:
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
         iterator: Iterator[T] = iter(iterable)
+        lock = threading.Lock()
+
+        def step() -> Any:
+            with lock:
+                return context.run(next, iterator, _STOP)
+
+        def close(blocking: bool = True) -> bool:
+            if not lock.acquire(blocking):
+                return False
+            try:
+                getattr(iterator, "close", lambda: None)()
+            finally:
+                lock.release()
+            return True
+
         try:
             while True:
-                item = await loop.run_in_executor(
-                    None, context.run, next, iterator, _STOP
-                )
+                item = await loop.run_in_executor(None, step)
                 if item is _STOP:
                     return
                 yield item
         finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
+            if not close(blocking=False):  # a next() still runs in a thread
+                loop.run_in_executor(None, close)
 
     return _iterate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
 from typing import ClassVar
@@ -31,8 +32,11 @@ class View:
     #: Create one instance for all requests instead of one per request.
     init_every_request: ClassVar[bool] = True
 
-    def dispatch_request(self, **kwargs: Any) -> ResponseReturnValue:
-        """Handle the request; URL values arrive as keyword arguments."""
+    def dispatch_request(
+        self, **kwargs: Any
+    ) -> ResponseReturnValue | Awaitable[ResponseReturnValue]:
+        """Handle the request (sync or ``async def``); URL values arrive as
+        keyword arguments."""
         raise NotImplementedError()
 
     @classmethod
@@ -87,7 +91,7 @@ class MethodView(View):
             if methods:
                 cls.methods = methods
 
-    async def dispatch_request(self, **kwargs: Any) -> ResponseReturnValue:  # type: ignore[override]
+    async def dispatch_request(self, **kwargs: Any) -> ResponseReturnValue:
         handler = getattr(self, request.method.lower(), None)
         if handler is None and request.method == "HEAD":
             handler = getattr(self, "get", None)

@@ -1157,10 +1157,6 @@ async def test_concurrent_requests_are_isolated(app: Quart) -> None:
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: asgi.py defines its own _UNSET, so response.timeout never matches",
-)
 async def test_streamed_response_uses_default_timeout(app: Quart) -> None:
     @app.route("/stream")
     async def stream() -> Any:

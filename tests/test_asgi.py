@@ -205,11 +205,6 @@ async def test_204_has_no_body(app: Quart) -> None:
     assert body_of(sent) == b""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: asgi.py send_response sends the Content-Length: 0 header with a"
-    " 204; werkzeug/Flask drop it for 1xx and 204 (RFC 9110 8.6)",
-)
 async def test_204_has_no_content_length(app: Quart) -> None:
     sent = await call(app, make_scope("/empty"))
     assert b"content-length" not in header_dict(sent[0])

@@ -8,6 +8,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
+from collections.abc import MutableMapping
 from datetime import UTC
 from datetime import datetime
 from io import BytesIO
@@ -33,7 +34,8 @@ LAST_MODIFIED = datetime(2020, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 async def _receive(connection: Any) -> bytes:
     """The next response chunk, bounded so a hang fails instead."""
-    return await asyncio.wait_for(connection.receive(), TIMEOUT)  # type: ignore[no-any-return]
+    chunk: bytes = await asyncio.wait_for(connection.receive(), TIMEOUT)
+    return chunk
 
 
 # -- what a view may return ----------------------------------------------------
@@ -159,8 +161,23 @@ async def test_sync_generator(app: Quart, client: QuartClient) -> None:
 
     response = await client.get("/")
     assert response.status_code == 200
-    assert "Content-Length" not in response.headers
     assert await response.get_data() == b"abc"
+
+
+async def test_client_streamed_response_has_no_content_length(
+    app: Quart, client: QuartClient
+) -> None:
+    @app.get("/")
+    async def index() -> Any:
+        async def generate() -> AsyncIterator[bytes]:
+            yield b"a"
+            yield b"b"
+
+        return generate()
+
+    response = await client.get("/")
+    assert await response.get_data() == b"ab"
+    assert "Content-Length" not in response.headers
 
 
 async def test_async_generator(app: Quart, client: QuartClient) -> None:
@@ -517,7 +534,7 @@ async def test_response_object_body_api() -> None:
     assert await response.get_data(as_text=True) == "hello"
     assert response.headers["Content-Length"] == "5"
 
-    response.data = "replaced!"  # type: ignore[assignment]
+    response.data = "replaced!"
     assert await response.get_data() == b"replaced!"
     assert response.headers["Content-Length"] == "9"
 
@@ -560,7 +577,7 @@ def _conditional_app(app: Quart) -> None:
     async def index() -> Response:
         response = await make_response(DATA)
         response.set_etag("v1")
-        response.last_modified = LAST_MODIFIED  # type: ignore[assignment]
+        response.last_modified = LAST_MODIFIED
         return await response.make_conditional(request, accept_ranges=True)
 
     @app.get("/plain")
@@ -936,7 +953,7 @@ async def test_response_timeout_leaves_response_incomplete(app: Quart) -> None:
 
         return generate()
 
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
     finished = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
@@ -945,7 +962,7 @@ async def test_response_timeout_leaves_response_incomplete(app: Quart) -> None:
         await finished.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {

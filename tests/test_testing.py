@@ -149,11 +149,6 @@ async def test_every_verb_method(client: QuartClient, verb: str) -> None:
     assert await response.get_data(as_text=True) == verb.upper()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: QuartClient._request rebuilds the response from the body, so"
-    " set_data overwrites the app's Content-Length with 0 for HEAD",
-)
 async def test_head_has_headers_but_no_body(client: QuartClient) -> None:
     response = await client.head("/method")
     assert response.status_code == 200
@@ -254,11 +249,6 @@ async def test_files_with_file_storage(client: QuartClient) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: testing/utils.py:61 wraps files in MultiDict(files), which splits"
-    " a dict's (stream, filename) tuple into separate values",
-)
 async def test_files_with_tuples(client: QuartClient) -> None:
     response = await client.post(
         "/echo",

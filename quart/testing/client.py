@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.client import HTTPMessage
 from http.cookiejar import Cookie
 from http.cookiejar import CookieJar
-from http.client import HTTPMessage
 from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -86,11 +86,15 @@ class TestHTTPConnection:
 
     async def send(self, data: bytes) -> None:
         """Send a chunk of the request body."""
-        await self._incoming.put({"type": "http.request", "body": data, "more_body": True})
+        await self._incoming.put(
+            {"type": "http.request", "body": data, "more_body": True}
+        )
 
     async def send_complete(self) -> None:
         """End the request body."""
-        await self._incoming.put({"type": "http.request", "body": b"", "more_body": False})
+        await self._incoming.put(
+            {"type": "http.request", "body": b"", "more_body": False}
+        )
 
     async def disconnect(self) -> None:
         """Act as a client that went away."""
@@ -111,7 +115,10 @@ class TestHTTPConnection:
             if message["type"] == "http.response.start":
                 self.status_code = message["status"]
                 self.headers = Headers(
-                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+                    [
+                        (k.decode("latin-1"), v.decode("latin-1"))
+                        for k, v in message["headers"]
+                    ]
                 )
                 continue
             if not message.get("more_body", False):
@@ -187,7 +194,14 @@ class QuartClient:
             scope_base=scope_base,
         )
         history: list[Response] = []
-        while follow_redirects and response.status_code in {301, 302, 303, 305, 307, 308}:
+        while follow_redirects and response.status_code in {
+            301,
+            302,
+            303,
+            305,
+            307,
+            308,
+        }:
             if len(history) >= 20:
                 raise RuntimeError("Too many redirects.")
             history.append(response)
@@ -212,11 +226,15 @@ class QuartClient:
         response.history = tuple(history)  # type: ignore[attr-defined]
         return response
 
-    async def _request(self, path: str, host: str | None = None, **kwargs: Any) -> Response:
+    async def _request(
+        self, path: str, host: str | None = None, **kwargs: Any
+    ) -> Response:
         headers = Headers(kwargs.pop("headers", None))
         if host is not None:
             headers["Host"] = host
-        scope, body = make_test_scope_and_body(self.app, path, headers=headers, **kwargs)
+        scope, body = make_test_scope_and_body(
+            self.app, path, headers=headers, **kwargs
+        )
         self._add_cookies(scope)
         messages: list[Message] = []
         finished = asyncio.Event()

@@ -7,9 +7,10 @@ result into an ASGI scope.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote
 
 from werkzeug.datastructures import Authorization
 from werkzeug.datastructures import Headers
@@ -59,6 +60,7 @@ def make_test_scope_and_body(
     if sum(x is not None for x in (data, form)) + (json is not sentinel) > 1:
         raise ValueError("Use only one of 'data', 'form' or 'json'.")
     headers = Headers(headers)
+    declared_length = headers.get("Content-Length")
     content_type = None
     if json is not sentinel:
         data = app.json.dumps(json)
@@ -66,8 +68,11 @@ def make_test_scope_and_body(
     elif form is not None or files is not None:
         combined: MultiDict[str, Any] = MultiDict(form or {})
         if files:
-            for key, value in MultiDict(files).items(multi=True):
-                combined.add(key, value)
+            pairs = files.items() if isinstance(files, Mapping) else files
+            for key, value in pairs:
+                # a list is several files; a tuple is one (stream, name, ...)
+                for item in value if isinstance(value, list) else [value]:
+                    combined.add(key, item)
         data = combined
     server_name = app.config["SERVER_NAME"] or "localhost"
     if subdomain:
@@ -92,10 +97,14 @@ def make_test_scope_and_body(
     request_headers.setdefault("Host", host)
     if environ.get("CONTENT_TYPE"):
         request_headers["Content-Type"] = environ["CONTENT_TYPE"]
-    if body or environ.get("CONTENT_LENGTH"):
+    if declared_length is not None:  # as the caller said, e.g. to stream
+        request_headers["Content-Length"] = declared_length
+    elif body or environ.get("CONTENT_LENGTH"):
         request_headers["Content-Length"] = str(len(body))
-    raw_path = environ["PATH_INFO"].encode("latin-1")
-    full_path = root_path + unquote(raw_path.decode("latin-1"))
+    # PATH_INFO is unquoted UTF-8 carried in latin-1 (the WSGI convention)
+    request_path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "replace")
+    full_path = root_path + request_path
+    raw_path = quote(full_path).encode("ascii")
     if ":" in host:
         name, _, port = host.rpartition(":")
         server: tuple[str, int | None] = (name, int(port))
@@ -108,7 +117,7 @@ def make_test_scope_and_body(
         "method": method.upper(),
         "scheme": scheme,
         "path": full_path,
-        "raw_path": (root_path.encode() + raw_path),
+        "raw_path": raw_path,
         "query_string": environ["QUERY_STRING"].encode("latin-1"),
         "root_path": root_path,
         "headers": [

@@ -345,9 +345,13 @@ class Request(BaseRequestWebsocket):
         return result
 
     def on_json_loading_failed(self, e: ValueError | None) -> NoReturn:
-        """Raise 400 for malformed JSON, 415 for a non-JSON content type."""
+        """Raise 400 for malformed JSON (with the parser's message only in
+        debug mode), 415 for a non-JSON content type."""
         if e is not None:
-            raise BadRequest(f"Failed to decode JSON object: {e}")
+            ctx = _cv_app.get(None)
+            if ctx is not None and ctx.app.debug:
+                raise BadRequest(f"Failed to decode JSON object: {e}")
+            raise BadRequest()  # as Flask: no parser details outside debug
         raise UnsupportedMediaType(
             "Did not attempt to load JSON data because the request"
             " Content-Type was not 'application/json'."

@@ -23,12 +23,12 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import generate_etag
-from werkzeug.utils import get_content_type
 from werkzeug.http import http_date
 from werkzeug.http import parse_etags
 from werkzeug.http import parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.sansio.response import Response as SansIOResponse
+from werkzeug.utils import get_content_type
 
 from .. import json
 from ..globals import _cv_app
@@ -37,7 +37,8 @@ from ..sync import run_sync_iterable
 if TYPE_CHECKING:
     from .request import Request
 
-_UNSET: Any = object()
+#: ``Response.timeout`` value meaning "use the app's ``RESPONSE_TIMEOUT``".
+DEFAULT_TIMEOUT: Any = object()
 
 
 class ResponseBody:
@@ -240,7 +241,7 @@ class Response(SansIOResponse):
             content_type = self._default_content_type()
         super().__init__(status, headers, mimetype, content_type)
         #: Seconds allowed to send the body; defaults to ``RESPONSE_TIMEOUT``.
-        self.timeout: float | None = _UNSET
+        self.timeout: float | None = DEFAULT_TIMEOUT
         self.response: ResponseBody
         if response is None:
             self.set_data(b"")
@@ -273,10 +274,7 @@ class Response(SansIOResponse):
     # -- body -------------------------------------------------------------
     def set_data(self, data: str | bytes | bytearray | memoryview) -> None:
         """Replace the body with ``data`` and set ``Content-Length``."""
-        if isinstance(data, str):
-            data = data.encode()
-        else:
-            data = bytes(data)
+        data = data.encode() if isinstance(data, str) else bytes(data)
         self.response = self.data_body_class(data)
         if self.automatically_set_content_length:
             self.headers["Content-Length"] = str(len(data))
