@@ -35,17 +35,7 @@ def _make_app(testing: bool = True, **kwargs: Any) -> Quart:
     return app
 
 
-_STATIC_BUG = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the static route's view is a sync lambda returning a coroutine"
-        " (app.py __init__), and file responses hit asgi._UNSET != response._UNSET"
-    ),
-)
-
-
 # -- construction ----------------------------------------------------------
-@_STATIC_BUG
 async def test_static_folder_serves_file(tmp_path: Path) -> None:
     static = tmp_path / "static"
     static.mkdir()
@@ -63,7 +53,6 @@ async def test_static_folder_serves_file(tmp_path: Path) -> None:
     assert missing.status_code == 404
 
 
-@_STATIC_BUG
 async def test_custom_static_url_path_and_folder(tmp_path: Path) -> None:
     assets = tmp_path / "assets_dir"
     assets.mkdir()
@@ -81,7 +70,6 @@ async def test_custom_static_url_path_and_folder(tmp_path: Path) -> None:
     assert (await client.get("/static/a.css")).status_code == 404
 
 
-@_STATIC_BUG
 async def test_static_url_path_defaults_to_folder_name(tmp_path: Path) -> None:
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "x.txt").write_text("x")
@@ -90,7 +78,6 @@ async def test_static_url_path_defaults_to_folder_name(tmp_path: Path) -> None:
     assert (await app.test_client().get("/files/x.txt")).status_code == 200
 
 
-@_STATIC_BUG
 async def test_static_folder_absolute(tmp_path: Path) -> None:
     (tmp_path / "abs").mkdir()
     (tmp_path / "abs" / "y.txt").write_text("y")
@@ -106,7 +93,6 @@ def test_no_static_folder_no_route() -> None:
     assert list(app.url_map.iter_rules()) == []
 
 
-@_STATIC_BUG
 async def test_static_path_traversal_is_404(tmp_path: Path) -> None:
     (tmp_path / "static").mkdir()
     (tmp_path / "secret.txt").write_text("secret")

@@ -15,11 +15,6 @@ from quart import url_for
 from quart.typing import Message
 
 # See tests/test_testing.py: streamed responses crash in quart/asgi.py.
-STREAMING_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: asgi.py:161 checks response.timeout against its own _UNSET, not"
-    " response.py's, so every streamed response raises TypeError",
-)
 
 
 def make_scope(
@@ -221,7 +216,6 @@ async def test_sync_view(app: Quart) -> None:
     assert body_of(sent) == b"sync GET"
 
 
-@STREAMING_BUG
 async def test_streamed_response_messages(app: Quart) -> None:
     sent = await call(app, make_scope("/stream"))
     start, *bodies = sent
@@ -402,7 +396,6 @@ async def test_disconnect_cancels_waiting_handler(app: Quart) -> None:
     assert sent == []
 
 
-@STREAMING_BUG
 async def test_disconnect_during_streamed_response(app: Quart) -> None:
     closed = asyncio.Event()
 

@@ -534,23 +534,10 @@ async def test_quart_app_behaves_as_specified(quart_outcomes: list[Outcome]) -> 
 
 
 # Steps where Quart differs from Flask because of known bugs in quart/.
-KNOWN_BUGS = {
-    "malformed JSON": "BUG: wrappers/request.py on_json_loading_failed keeps the"
-    " JSON decoder's message; Flask 3.1 raises a plain BadRequest() unless"
-    " app.debug",
-    "delete": "BUG: asgi.py send_response sends Content-Length: 0 with a 204;"
-    " werkzeug/Flask drop it for 1xx and 204 (RFC 9110 8.6)",
-    "head": "BUG: QuartClient._request rebuilds the response from the empty body,"
-    " so set_data replaces the app's Content-Length with 0 for HEAD",
-}
-
-
 def same_response_params() -> list[Any]:
     params = []
     for index, step in enumerate(SCENARIO):
         marks = []
-        if step.name in KNOWN_BUGS:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[step.name]))
         params.append(pytest.param(index, id=step.name, marks=marks))
     return params
 

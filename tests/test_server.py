@@ -17,11 +17,6 @@ from quart import Quart
 from quart import request
 
 # See tests/test_testing.py: streamed responses crash in quart/asgi.py.
-STREAMING_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: asgi.py:161 checks response.timeout against its own _UNSET, not"
-    " response.py's, so every streamed response raises TypeError",
-)
 
 TIMEOUT = 5
 
@@ -161,7 +156,6 @@ async def test_lifespan_runs_around_serving(app: Quart) -> None:
     assert app.extensions["events"] == ["before_serving", "after_serving"]
 
 
-@STREAMING_BUG
 async def test_streaming_response_chunks_arrive(app: Quart) -> None:
     release = asyncio.Event()
 
@@ -193,7 +187,6 @@ async def test_streaming_response_chunks_arrive(app: Quart) -> None:
     assert rest == b"second;third;"
 
 
-@STREAMING_BUG
 async def test_client_disconnect_closes_generator(app: Quart) -> None:
     started = asyncio.Event()
     closed = asyncio.Event()

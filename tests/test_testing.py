@@ -23,11 +23,6 @@ from quart.testing import TestApp
 # response.timeout defaults to quart/wrappers/response.py's own ``_UNSET``
 # sentinel, which asgi.py compares against a different ``_UNSET`` object, so
 # asyncio.timeout() receives a bare object().
-STREAMING_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: asgi.py:161 checks response.timeout against its own _UNSET, not"
-    " response.py's, so every streamed response raises TypeError",
-)
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 
@@ -518,7 +513,6 @@ async def test_exceptions_become_500_outside_testing(app: Quart) -> None:
 # -- streaming connections ------------------------------------------------
 
 
-@STREAMING_BUG
 async def test_request_streams_both_ways(client: QuartClient) -> None:
     async with asyncio.timeout(5):
         async with client.request("/upper", method="POST") as connection:
@@ -533,7 +527,6 @@ async def test_request_streams_both_ways(client: QuartClient) -> None:
             assert await connection.receive() == b""
 
 
-@STREAMING_BUG
 async def test_request_as_response(client: QuartClient) -> None:
     async with asyncio.timeout(5):
         async with client.request("/upper", method="POST") as connection:
@@ -564,7 +557,6 @@ async def test_request_sends_headers_and_query(client: QuartClient) -> None:
     assert body["headers"]["x-thing"] == "1"
 
 
-@STREAMING_BUG
 async def test_request_disconnect_stops_handler(app: Quart) -> None:
     finished: list[str] = []
     started = asyncio.Event()
