@@ -80,8 +80,8 @@ _sentinel: Any = object()
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
-def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
-    if value is None or isinstance(value, timedelta):
+def _make_timedelta(value: timedelta | int) -> timedelta:
+    if isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
 
@@ -208,7 +208,7 @@ class Quart(Scaffold):
     def name(self) -> str:  # type: ignore[override]
         """The app's name: the import name, or the script's for ``__main__``."""
         if self.import_name == "__main__":
-            fn = getattr(sys.modules["__main__"], "__file__", None)
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
             if fn is None:
                 return "__main__"
             return os.path.splitext(os.path.basename(fn))[0]
@@ -500,7 +500,7 @@ class Quart(Scaffold):
         """A redirect response of this app's response class."""
         from werkzeug.utils import redirect
 
-        return redirect(location, code, Response=self.response_class)  # type: ignore[return-value]
+        return redirect(location, code, Response=self.response_class)  # type: ignore[arg-type, return-value]
 
     # -- contexts -------------------------------------------------------------
     def app_context(self) -> AppContext:
@@ -522,17 +522,17 @@ class Quart(Scaffold):
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> QuartClient:
         """An async client that calls the app in-process."""
-        cls = self.test_client_class
-        if cls is None:
-            from .testing import QuartClient as cls
+        from .testing import QuartClient
+
+        cls = self.test_client_class or QuartClient
         return cls(self, use_cookies=use_cookies, **kwargs)
 
     def test_app(self) -> TestApp:
         """``async with app.test_app() as test_app:`` runs the lifespan
         (``before_serving`` ... ``after_serving``) around the block."""
-        cls = self.test_app_class
-        if cls is None:
-            from .testing import TestApp as cls
+        from .testing import TestApp
+
+        cls = self.test_app_class or TestApp
         return cls(self)
 
     @setupmethod
@@ -647,7 +647,7 @@ class Quart(Scaffold):
         try:
             if request_started.receivers:
                 await send_signal(request_started, self)
-            rv = await self.preprocess_request(ctx)
+            rv: Any = await self.preprocess_request(ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
@@ -800,7 +800,7 @@ class Quart(Scaffold):
                 )
         if status is not None:
             if isinstance(status, (str, bytes, bytearray)):
-                rv.status = status  # type: ignore[assignment]
+                rv.status = status
             else:
                 rv.status_code = status
         if headers:

@@ -83,7 +83,7 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     ctx = _cv_app.get(None)
     if ctx is not None:
         ctx.app.aborter(code, *args, **kwargs)
-    _werkzeug_abort(code, *args, **kwargs)  # type: ignore[arg-type]
+    _werkzeug_abort(code, *args, **kwargs)
 
 
 async def make_response(*args: Any) -> Response:
@@ -185,8 +185,8 @@ async def send_file(
             last_modified = stat.st_mtime
     else:
         response = response_class(
-            response_class.io_body_class(path_or_file),
-            mimetype=mimetype,  # type: ignore[arg-type]
+            response_class.io_body_class(path_or_file),  # type: ignore[arg-type]
+            mimetype=mimetype,
         )
         size = response.response.length
     if size is not None:
@@ -204,7 +204,7 @@ async def send_file(
         else:
             value = {"filename": download_name}
         disposition = "attachment" if as_attachment else "inline"
-        response.headers.set("Content-Disposition", disposition, **value)  # type: ignore[arg-type]
+        response.headers.set("Content-Disposition", disposition, **value)
 
     if last_modified is not None:
         response.last_modified = last_modified  # type: ignore[assignment]
@@ -220,7 +220,7 @@ async def send_file(
         response.cache_control.max_age = max_age
         response.expires = int(time.time() + max_age)  # type: ignore[assignment]
     else:
-        response.cache_control.no_cache = True  # type: ignore[assignment]
+        response.cache_control.no_cache = True
 
     if isinstance(etag, str):
         response.set_etag(etag)

@@ -59,15 +59,17 @@ def get_root_path(import_name: str) -> str:
     """The folder of the module or package ``import_name`` (the working
     directory if that cannot be found, e.g. in an interactive session)."""
     module = sys.modules.get(import_name)
-    if module is not None and getattr(module, "__file__", None):
-        return os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[arg-type, type-var]
+    filename: str | None = getattr(module, "__file__", None)
+    if filename:
+        return os.path.dirname(os.path.abspath(filename))
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):
         spec = None
-    if spec is None or spec.origin in (None, "namespace", "built-in", "frozen"):
+    origin = spec.origin if spec is not None else None
+    if origin is None or origin in ("namespace", "built-in", "frozen"):
         return os.getcwd()
-    return os.path.dirname(os.path.abspath(spec.origin))  # type: ignore[arg-type, type-var]
+    return os.path.dirname(os.path.abspath(origin))
 
 
 class Scaffold:
@@ -90,7 +92,7 @@ class Scaffold:
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         if root_path is None:

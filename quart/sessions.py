@@ -10,6 +10,7 @@ from datetime import UTC
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeTimedSerializer
@@ -80,7 +81,7 @@ class NullSession(SecureCookieSession):
             " secret_key on the application to something unique and secret."
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
     del _fail
 
 
@@ -174,7 +175,7 @@ class SecureCookieSessionInterface(SessionInterface):
         if cached is not None and cached[0] == cache_key:
             return cached[1]
         signer = URLSafeTimedSerializer(
-            keys[::-1],  # itsdangerous signs with the last key
+            cast("list[str]", keys[::-1]),  # itsdangerous signs with the last
             salt=self.salt,
             serializer=self.serializer,
             signer_kwargs={
@@ -240,7 +241,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
         serializer = self.get_signing_serializer(app)
         assert serializer is not None
-        value: str = serializer.dumps(dict(session))  # type: ignore[assignment]
+        value: str = serializer.dumps(dict(session))
         response.set_cookie(
             name,
             value,

@@ -114,7 +114,7 @@ class JSONProvider:
     """The mimetype :meth:`response` gives its responses."""
 
     def __init__(self, app: Quart) -> None:
-        self._app: Quart = weakref.proxy(app)
+        self._app: Quart = weakref.proxy(app)  # type: ignore[assignment]
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialise ``obj`` to a JSON string."""

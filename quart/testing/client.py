@@ -22,6 +22,7 @@ from .utils import sentinel
 if TYPE_CHECKING:
     from ..app import Quart
     from ..typing import Message
+    from ..typing import Scope
     from ..wrappers import Response
 
 
@@ -45,7 +46,7 @@ class TestHTTPConnection:
     """A request whose body is sent, and response read, piece by piece;
     from ``async with client.request(path, method=...) as connection:``."""
 
-    def __init__(self, client: QuartClient, scope: dict[str, Any]) -> None:
+    def __init__(self, client: QuartClient, scope: Scope) -> None:
         self.client = client
         self.scope = scope
         self.status_code: int | None = None
@@ -278,11 +279,11 @@ class QuartClient:
         return response
 
     # -- cookies ------------------------------------------------------------
-    def _url_request(self, scope: dict[str, Any]) -> UrllibRequest:
+    def _url_request(self, scope: Scope) -> UrllibRequest:
         host = dict(scope["headers"]).get(b"host", b"localhost").decode("latin-1")
         return UrllibRequest(f"{scope['scheme']}://{host}{scope['path']}")
 
-    def _add_cookies(self, scope: dict[str, Any]) -> None:
+    def _add_cookies(self, scope: Scope) -> None:
         if self.cookie_jar is None:
             return
         url_request = self._url_request(scope)
@@ -291,7 +292,7 @@ class QuartClient:
         if cookie:
             scope["headers"].append((b"cookie", cookie.encode("latin-1")))
 
-    def _store_cookies(self, scope: dict[str, Any], headers: Headers) -> None:
+    def _store_cookies(self, scope: Scope, headers: Headers) -> None:
         if self.cookie_jar is None or "Set-Cookie" not in headers:
             return
         self.cookie_jar.extract_cookies(
@@ -335,7 +336,7 @@ class QuartClient:
                 discard=expires is None and max_age is None,
                 comment=None,
                 comment_url=None,
-                rest={"HttpOnly": None} if httponly else {},
+                rest={"HttpOnly": ""} if httponly else {},
                 rfc2109=False,
             )
         )

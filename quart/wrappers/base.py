@@ -51,7 +51,7 @@ class BaseRequestWebsocket(SansIORequest):
         super().__init__(
             method,
             scheme,
-            tuple(server) if server else None,  # type: ignore[arg-type]
+            tuple(server) if server else None,
             root_path,
             path,
             query_string,
@@ -65,7 +65,8 @@ class BaseRequestWebsocket(SansIORequest):
     def endpoint(self) -> str | None:
         """The endpoint that matched, or ``None`` if routing failed."""
         if self.url_rule is not None:
-            return self.url_rule.endpoint
+            endpoint: str = self.url_rule.endpoint
+            return endpoint
         return None
 
     @property

@@ -201,7 +201,7 @@ class Request(BaseRequestWebsocket):
 
     # -- limits -----------------------------------------------------------
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         """The most body bytes accepted (413 beyond); defaults to
         ``MAX_CONTENT_LENGTH`` and can be set for this request."""
         return self.body._limits()[0]
@@ -220,7 +220,7 @@ class Request(BaseRequestWebsocket):
         self.body.timeout = value
 
     @property
-    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
+    def max_form_memory_size(self) -> int | None:
         """Largest non-file form field in bytes; ``MAX_FORM_MEMORY_SIZE``."""
         if self._max_form_memory_size is _UNSET:
             return _config("MAX_FORM_MEMORY_SIZE")  # type: ignore[no-any-return]
@@ -231,7 +231,7 @@ class Request(BaseRequestWebsocket):
         self._max_form_memory_size = value
 
     @property
-    def max_form_parts(self) -> int | None:  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
         """Most multipart parts accepted; ``MAX_FORM_PARTS``."""
         if self._max_form_parts is _UNSET:
             return _config("MAX_FORM_PARTS")  # type: ignore[no-any-return]
@@ -256,7 +256,7 @@ class Request(BaseRequestWebsocket):
     @property
     def data(self) -> Awaitable[bytes]:
         """Awaitable raw body: ``await request.data``."""
-        return self.get_data()  # type: ignore[no-any-return]
+        return self.get_data()
 
     async def _load_form_data(self) -> None:
         if self._form is not None:

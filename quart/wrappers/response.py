@@ -293,7 +293,7 @@ class Response(SansIOResponse):
     @property
     def data(self) -> Awaitable[bytes]:
         """Awaitable body bytes; assigning sets the body."""
-        return self.get_data()  # type: ignore[no-any-return]
+        return self.get_data()
 
     @data.setter
     def data(self, value: str | bytes) -> None:
@@ -386,6 +386,6 @@ class Response(SansIOResponse):
         begin, end = span
         self.response.limit_range(begin, end)
         self.content_length = end - begin
-        self.content_range = content_range  # type: ignore[assignment]
+        self.content_range = content_range
         self.status_code = 206
         return True
