@@ -22,6 +22,7 @@ import gc
 import importlib.metadata
 import importlib.util
 import json
+import os
 import platform
 import statistics
 import sys
@@ -387,6 +388,10 @@ async def raw_read_body(receive: Receive) -> bytes:
 TEXT = b"text/plain; charset=utf-8"
 HELLO = "Hello, World!"
 
+# Measure the framework, not whatever plugins happen to be installed (the
+# first-party ones in plugins/ are): workloads that want a plugin add it.
+os.environ.setdefault("QUART_DISABLE_PLUGIN_AUTOLOAD", "1")
+
 
 @register
 class Hello(Workload):
@@ -432,6 +437,41 @@ class Hello(Workload):
                 await raw_respond(send, 404, b"Not Found", TEXT)
 
         return app
+
+
+@register
+class HelloPlugin(Hello):
+    name = "hello-plugin"
+    description = (
+        "hello plus one plugin implementing quart_request_started (Starlette:"
+        " one pass-through ASGI middleware): the cost of a per-request hook"
+    )
+
+    def quart_app(self) -> ASGIApp:
+        from quart import Quart
+        from quart import hookimpl
+
+        class Started:
+            @hookimpl
+            def quart_request_started(self, request: Any) -> None:
+                request.seen_by_plugin = True
+
+        app = Quart(__name__, plugins=[Started()])
+
+        @app.route("/")
+        async def index() -> str:
+            return HELLO
+
+        return cast(ASGIApp, app)
+
+    def starlette_app(self) -> ASGIApp:
+        inner = super().starlette_app()
+
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            scope.setdefault("state", {})["seen_by_middleware"] = True
+            await inner(scope, receive, send)
+
+        return middleware
 
 
 @register
@@ -594,6 +634,102 @@ class Form(Workload):
         return app
 
 
+PAGE_TEMPLATE = """\
+<!doctype html>
+<title>{{ title }}</title>
+<h1>{{ title }}</h1>
+<ul>
+{% for item in items %}  <li class="{{ loop.cycle('odd', 'even') }}">{{ item }}</li>
+{% endfor %}</ul>
+"""
+PAGE_TITLE = "Items & more"
+PAGE_ITEMS = [f"item {i} <{i}>" for i in range(10)]
+
+
+@register
+class TemplatePage(Workload):
+    name = "template"
+    description = (
+        "GET /page rendering a cached HTML template (autoescaped variable and a "
+        "10-item loop): template lookup, context and rendering"
+    )
+
+    def cases(self) -> list[Case]:
+        import jinja2
+
+        env = jinja2.Environment(autoescape=True)
+        expected = env.from_string(PAGE_TEMPLATE).render(
+            title=PAGE_TITLE, items=PAGE_ITEMS
+        )
+        assert "&lt;3&gt;" in expected and "&amp;" in expected
+        return [
+            Case(
+                "GET",
+                "/page",
+                expect_body=expected.encode(),
+                content_type="text/html",
+            )
+        ]
+
+    def quart_app(self) -> ASGIApp:
+        import jinja2
+
+        from quart import Quart
+        from quart import render_template
+
+        app = Quart(__name__, template_folder=None)
+        # The app's loader, as a template folder would give it, minus the disk.
+        app.jinja_loader = jinja2.DictLoader({"page.html": PAGE_TEMPLATE})
+
+        @app.route("/page")
+        async def page() -> str:
+            return await render_template(
+                "page.html", title=PAGE_TITLE, items=PAGE_ITEMS
+            )
+
+        return cast(ASGIApp, app)
+
+    def starlette_app(self) -> ASGIApp:
+        import jinja2
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response as StarletteResponse
+        from starlette.routing import Route
+        from starlette.templating import Jinja2Templates
+
+        env = jinja2.Environment(
+            loader=jinja2.DictLoader({"page.html": PAGE_TEMPLATE}), autoescape=True
+        )
+        templates = Jinja2Templates(env=env)
+
+        async def page(request: Request) -> StarletteResponse:
+            return templates.TemplateResponse(
+                request, "page.html", {"title": PAGE_TITLE, "items": PAGE_ITEMS}
+            )
+
+        return Starlette(routes=[Route("/page", page)])
+
+    def raw_app(self) -> ASGIApp:
+        import jinja2
+
+        env = jinja2.Environment(
+            loader=jinja2.DictLoader({"page.html": PAGE_TEMPLATE}), autoescape=True
+        )
+        html = b"text/html; charset=utf-8"
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "lifespan":
+                return await raw_lifespan(receive, send)
+            if scope["path"] == "/page" and scope["method"] == "GET":
+                template = env.get_template("page.html")
+                body = template.render(title=PAGE_TITLE, items=PAGE_ITEMS).encode()
+                await raw_respond(send, 200, body, html)
+            else:
+                await raw_respond(send, 404, b"Not Found", TEXT)
+
+        return app
+
+
 @register
 class Hooks(Workload):
     name = "hooks"
@@ -728,6 +864,144 @@ class Hooks(Workload):
                 return await raw_lifespan(receive, send)
             if scope["path"] == "/" and scope["method"] == "GET":
                 await raw_respond(send, 200, body, TEXT, extra)
+            else:
+                await raw_respond(send, 404, b"Not Found", TEXT)
+
+        return app
+
+
+SESSION_SECRET = "bench session secret"
+SESSION_CHAIN = 4
+"""Set-up visits per app; each timed case replays one of the cookies they got."""
+
+
+def _set_session_cookie(response: Response) -> str:
+    """The value of the ``session`` cookie ``response`` sets (CheckError if none)."""
+    header = response.header("set-cookie") or ""
+    name, _, rest = header.partition("=")
+    value = rest.split(";", 1)[0]
+    if name != "session" or not value:
+        raise CheckError(f"no session cookie set: {header!r:.120}")
+    return value
+
+
+def _check_sets_session_cookie(response: Response) -> None:
+    _set_session_cookie(response)
+
+
+@register
+class Session(Workload):
+    name = "session"
+    description = (
+        "GET /visit reading a counter from the signed session cookie and "
+        "writing it back incremented: cookie parsing, verify, sign, Set-Cookie"
+    )
+
+    def cases(self) -> list[Case]:
+        raise NotImplementedError("session cases come from set-up visits")
+
+    async def cases_for(self, app_name: str, app: ASGIApp) -> list[Case]:
+        # Visit as a browser would, carrying each response's cookie to the
+        # next request. The k-th cookie holds count k, so replaying it must
+        # answer k + 1 and set a new cookie: the read and the write are both
+        # checked on every timed request.
+        cases: list[Case] = []
+        headers: list[tuple[str, str]] = []
+        for count in range(1, SESSION_CHAIN + 1):
+            response = await call_app(app, Case("GET", "/visit", headers=headers))
+            Case("GET", "/visit", expect_body=str(count).encode()).verify(response)
+            headers = [("cookie", f"session={_set_session_cookie(response)}")]
+            cases.append(
+                Case(
+                    "GET",
+                    "/visit",
+                    headers=headers,
+                    expect_body=str(count + 1).encode(),
+                    content_type="text/",
+                    check=_check_sets_session_cookie,
+                )
+            )
+        return cases
+
+    def quart_app(self) -> ASGIApp:
+        from quart import Quart
+        from quart import session
+
+        app = Quart(__name__)
+        app.secret_key = SESSION_SECRET
+
+        @app.route("/visit")
+        async def visit() -> str:
+            count = session.get("count", 0) + 1
+            session["count"] = count
+            return str(count)
+
+        return cast(ASGIApp, app)
+
+    def starlette_app(self) -> ASGIApp:
+        from starlette.applications import Starlette
+        from starlette.middleware import Middleware
+        from starlette.middleware.sessions import SessionMiddleware
+        from starlette.requests import Request
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+
+        async def visit(request: Request) -> PlainTextResponse:
+            count = request.session.get("count", 0) + 1
+            request.session["count"] = count
+            return PlainTextResponse(str(count))
+
+        return Starlette(
+            routes=[Route("/visit", visit)],
+            middleware=[Middleware(SessionMiddleware, secret_key=SESSION_SECRET)],
+        )
+
+    def raw_app(self) -> ASGIApp:
+        # The floor: JSON in base64 with an HMAC-SHA1 tag, checked and
+        # re-signed by hand (no timestamp, no key rotation, no options).
+        import base64
+        import hashlib
+        import hmac
+        from http.cookies import SimpleCookie
+
+        key = SESSION_SECRET.encode()
+
+        def sign(data: dict[str, Any]) -> str:
+            payload = base64.urlsafe_b64encode(json.dumps(data).encode())
+            tag = hmac.new(key, payload, hashlib.sha1).digest()
+            return f"{payload.decode()}.{base64.urlsafe_b64encode(tag).decode()}"
+
+        def load(value: str) -> dict[str, Any]:
+            payload, _, tag = value.encode().partition(b".")
+            expected = hmac.new(key, payload, hashlib.sha1).digest()
+            try:
+                if hmac.compare_digest(base64.urlsafe_b64decode(tag), expected):
+                    data = json.loads(base64.urlsafe_b64decode(payload))
+                    if isinstance(data, dict):
+                        return data
+            except ValueError:
+                pass
+            return {}
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "lifespan":
+                return await raw_lifespan(receive, send)
+            if scope["path"] == "/visit" and scope["method"] == "GET":
+                session: dict[str, Any] = {}
+                for name, value in scope["headers"]:
+                    if name == b"cookie":
+                        morsel = SimpleCookie(value.decode("latin-1")).get("session")
+                        if morsel is not None:
+                            session = load(morsel.value)
+                session["count"] = session.get("count", 0) + 1
+                cookie = f"session={sign(session)}; HttpOnly; Path=/".encode()
+                await raw_respond(
+                    send,
+                    200,
+                    str(session["count"]).encode(),
+                    TEXT,
+                    [(b"set-cookie", cookie), (b"vary", b"Cookie")],
+                )
             else:
                 await raw_respond(send, 404, b"Not Found", TEXT)
 

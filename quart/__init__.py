@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from . import json as json
 from .app import Quart as Quart
+from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
 from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_app_context as copy_current_app_context
 from .ctx import copy_current_request_context as copy_current_request_context
+from .ctx import copy_current_websocket_context as copy_current_websocket_context
 from .ctx import has_app_context as has_app_context
 from .ctx import has_request_context as has_request_context
+from .ctx import has_websocket_context as has_websocket_context
 from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
 from .globals import session as session
+from .globals import websocket as websocket
 from .helpers import abort as abort
+from .helpers import flash as flash
+from .helpers import get_flashed_messages as get_flashed_messages
+from .hookspecs import hookimpl as hookimpl
+from .hookspecs import hookspec as hookspec
+from .helpers import make_push_promise as make_push_promise
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
 from .helpers import send_file as send_file
@@ -29,13 +38,23 @@ from .signals import before_render_template as before_render_template
 from .signals import got_background_exception as got_background_exception
 from .signals import got_request_exception as got_request_exception
 from .signals import got_serving_exception as got_serving_exception
+from .signals import got_websocket_exception as got_websocket_exception
 from .signals import message_flashed as message_flashed
 from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
+from .signals import websocket_finished as websocket_finished
+from .signals import websocket_started as websocket_started
+from .signals import websocket_tearing_down as websocket_tearing_down
+from .templating import get_template_attribute as get_template_attribute
+from .templating import render_template as render_template
+from .templating import render_template_string as render_template_string
+from .templating import stream_template as stream_template
+from .templating import stream_template_string as stream_template_string
 from .typing import ResponseReturnValue as ResponseReturnValue
 from .wrappers import Request as Request
 from .wrappers import Response as Response
+from .wrappers import Websocket as Websocket
 
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@ error handling and the serving lifespan."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 import weakref
@@ -11,6 +12,7 @@ from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import cached_property
@@ -35,39 +37,62 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .asgi import ASGIHTTPConnection
 from .asgi import ASGILifespan
+from .asgi import ASGIWebsocketConnection
+from .cli import AppGroup
 from .config import DEFAULT_CONFIG
 from .config import Config
 from .config import ConfigAttribute
 from .ctx import AppContext
 from .ctx import RequestContext
+from .ctx import WebsocketContext
 from .ctx import _AppCtxGlobals
 from .globals import _cv_app
 from .globals import _cv_request
+from .globals import _cv_websocket
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
+from .plugins import PluginManager
+from .plugins import call_each
+from .plugins import call_until_answer
 from .routing import QuartMap
 from .routing import QuartRule
 from .scaffold import Scaffold
 from .scaffold import _endpoint_from_view_func
 from .scaffold import setupmethod
-from .sessions import SecureCookieSessionInterface
 from .sessions import SessionInterface
 from .signals import appcontext_tearing_down
 from .signals import got_background_exception
 from .signals import got_request_exception
 from .signals import got_serving_exception
+from .signals import got_websocket_exception
 from .signals import request_finished
 from .signals import request_started
 from .signals import request_tearing_down
 from .signals import send_signal
+from .signals import websocket_finished
+from .signals import websocket_started
+from .signals import websocket_tearing_down
 from .sync import ensure_async
 from .sync import run_sync
+from .templating import DispatchingJinjaLoader
+from .templating import Environment
+from .templating import T_template_filter
+from .templating import T_template_global
+from .templating import T_template_test
+from .templating import TemplateFilterCallable
+from .templating import TemplateGlobalCallable
+from .templating import TemplateTestCallable
 from .wrappers import Request
 from .wrappers import Response
+from .wrappers import Websocket
+from .wrappers import WebsocketDisconnect
+from .wrappers.base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
+    from .blueprints import Blueprint
     from .testing import QuartClient
+    from .testing import QuartCliRunner
     from .testing import TestApp
     from .typing import ASGIReceiveCallable
     from .typing import ASGISendCallable
@@ -86,6 +111,15 @@ def _make_timedelta(value: timedelta | int) -> timedelta:
     return timedelta(seconds=value)
 
 
+async def _resolve(value: Any) -> Any:
+    """Await ``value`` if it is awaitable. Used on the error and ``OPTIONS``
+    paths only: Flask extensions may replace ``handle_exception`` and
+    friends with sync functions, which return values instead."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
 class _HookChain(NamedTuple):
     """The request hooks that apply to one blueprint, in calling order,
     already made async: computed once, reused by every request."""
@@ -95,6 +129,19 @@ class _HookChain(NamedTuple):
     ]
     before: tuple[Callable[[], Awaitable[Any]], ...]
     after: tuple[Callable[[Response], Awaitable[Response]], ...]
+    teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
+    context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
+
+
+class _WebsocketHookChain(NamedTuple):
+    """The websocket hooks that apply to one blueprint, in calling order,
+    already made async: computed once, reused by every websocket."""
+
+    url_value_preprocessors: tuple[
+        Callable[[str | None, dict[str, Any] | None], None], ...
+    ]
+    before: tuple[Callable[[], Awaitable[Any]], ...]
+    after: tuple[Callable[[Response | None], Awaitable[Response | None]], ...]
     teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
 
 
@@ -114,6 +161,10 @@ class Quart(Scaffold):
     :param instance_relative_config: load relative config files from
         ``instance_path`` instead of ``root_path``.
     :param root_path: override the folder found from ``import_name``.
+    :param plugins: plugins to register besides the built-ins and the
+        ``quart.plugins`` entry points: objects or import strings.
+    :param disable_plugins: plugin names never to load (built-ins too).
+    :param allow_plugins: load only these entry-point plugins.
     """
 
     request_class: type[Request] = Request
@@ -126,10 +177,23 @@ class Quart(Scaffold):
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     asgi_http_class: type[ASGIHTTPConnection] = ASGIHTTPConnection
     asgi_lifespan_class: type[ASGILifespan] = ASGILifespan
+    asgi_websocket_class: type[ASGIWebsocketConnection] = ASGIWebsocketConnection
+    websocket_class: type[Websocket] = Websocket
     test_client_class: type[QuartClient] | None = None
     test_app_class: type[TestApp] | None = None
-    session_interface: SessionInterface = SecureCookieSessionInterface()
+    test_cli_runner_class: type[QuartCliRunner] | None = None
+    _session_interface: SessionInterface | None = None
+    # Per-request plugin hooks, snapshotted when the app freezes.
+    _request_started_hooks: tuple[Callable[..., Any], ...] = ()
+    _request_finished_hooks: tuple[Callable[..., Any], ...] = ()
+    _request_exception_hooks: tuple[Callable[..., Any], ...] = ()
+    _request_teardown_hooks: tuple[Callable[..., Any], ...] = ()
     default_config = DEFAULT_CONFIG
+    #: The class of :attr:`jinja_env`.
+    jinja_environment: type[Environment] = Environment
+    #: Options for the Jinja environment; change them before
+    #: :attr:`jinja_env` is first used.
+    jinja_options: dict[str, Any] = {}
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[str | bytes | None]("SECRET_KEY")
@@ -149,6 +213,10 @@ class Quart(Scaffold):
         instance_path: str | None = None,
         instance_relative_config: bool = False,
         root_path: str | None = None,
+        *,
+        plugins: Iterable[object | str] | None = None,
+        disable_plugins: Iterable[str] | None = None,
+        allow_plugins: Iterable[str] | None = None,
     ) -> None:
         super().__init__(
             import_name,
@@ -175,13 +243,16 @@ class Quart(Scaffold):
         self.after_serving_funcs: list[Callable[[], Awaitable[Any]]] = []
         self.while_serving_funcs: list[Callable[[], AsyncGenerator[Any, None]]] = []
         self.background_tasks: set[asyncio.Task[None]] = set()
-        self.blueprints: dict[str, Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
         self.extensions: dict[str, Any] = {}
+        #: The app's click commands, run by ``quart NAME`` in an app context.
+        self.cli: AppGroup = AppGroup(self.name)
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
 
         self._got_first_request = False
         self._hook_chains: dict[str | None, _HookChain] = {}
+        self._websocket_hook_chains: dict[str | None, _WebsocketHookChain] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
 
@@ -202,6 +273,12 @@ class Quart(Scaffold):
                 host=static_host,
                 view_func=static,
             )
+
+        self.plugins = PluginManager(
+            self, plugins=plugins, allow=allow_plugins, block=disable_plugins
+        )
+        self._plugins_ready = True
+        self.plugins.app_created()
 
     # -- basics -------------------------------------------------------------
     @cached_property
@@ -227,6 +304,8 @@ class Quart(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in vars(self):
+            self.jinja_env.auto_reload = value
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """The app's :class:`~quart.config.Config`, seeded with defaults."""
@@ -273,8 +352,35 @@ class Quart(Scaffold):
             )
 
     def _freeze(self) -> None:
-        """Close registration; the hot path may now cache what it derives."""
+        """Close registration and snapshot what the hot path needs: the
+        plugins' per-request hooks (an unused hook stays an empty tuple)."""
+        plugins = self.plugins
+        self._request_started_hooks = plugins.callers("quart_request_started")
+        self._request_finished_hooks = plugins.callers("quart_request_finished")
+        self._request_exception_hooks = plugins.callers("quart_request_exception")
+        self._request_teardown_hooks = plugins.callers("quart_request_teardown")
         self._got_first_request = True
+
+    @property
+    def session_interface(self) -> SessionInterface:
+        """How sessions are loaded and saved: set it to replace the default,
+        or answer the ``quart_session_interface`` plugin hook."""
+        interface = self._session_interface
+        if interface is None:
+            interface = self.plugins.first_result_sync(
+                "quart_session_interface", self
+            )
+            if interface is None:
+                raise RuntimeError(
+                    "No plugin provides a session interface (was the"
+                    " 'quart.sessions' plugin disabled without a replacement?)."
+                )
+            self._session_interface = interface
+        return interface
+
+    @session_interface.setter
+    def session_interface(self, value: SessionInterface) -> None:
+        self._session_interface = value
 
     # -- sync/async bridging --------------------------------------------
     def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -362,7 +468,9 @@ class Quart(Scaffold):
         self.url_build_error_handlers.append(f)
         return f
 
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+    def create_url_adapter(
+        self, request: BaseRequestWebsocket | None
+    ) -> MapAdapter | None:
         """The URL adapter for a request, or for the app alone when
         ``SERVER_NAME`` is set. Adapters are cached per host, scheme and
         root path, so matching does not rebind the map per request."""
@@ -451,10 +559,16 @@ class Quart(Scaffold):
         **values: Any,
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`quart.url_for`."""
-        req_ctx = _cv_request.get(None)
+        req_ctx: RequestContext | WebsocketContext | None = _cv_request.get(None)
+        if req_ctx is None:
+            req_ctx = _cv_websocket.get(None)
         if req_ctx is not None:
             url_adapter = req_ctx.url_adapter
-            blueprint_name = req_ctx.request.blueprint
+            blueprint_name = (
+                req_ctx.request.blueprint
+                if isinstance(req_ctx, RequestContext)
+                else req_ctx.websocket.blueprint
+            )
             if endpoint[:1] == ".":
                 if blueprint_name is not None:
                     endpoint = f"{blueprint_name}{endpoint}"
@@ -502,6 +616,168 @@ class Quart(Scaffold):
 
         return redirect(location, code, Response=self.response_class)  # type: ignore[arg-type, return-value]
 
+    # -- blueprints -----------------------------------------------------------
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint`` on the app; options override the
+        blueprint's own: ``url_prefix``, ``subdomain``, ``url_defaults``,
+        ``name`` (to register the same blueprint twice) and ``cli_group``.
+        Other options are passed to the blueprint's recorded functions."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> Iterable[Blueprint]:
+        """The registered blueprints, in registration order (nested ones
+        with their dotted names)."""
+        return self.blueprints.values()
+
+    # -- templates ------------------------------------------------------------
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The app's async Jinja environment, created on first use by
+        :meth:`create_jinja_environment` (change :attr:`jinja_options`
+        before that)."""
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> Environment:
+        """Build the Jinja environment: :attr:`jinja_options`, autoescaping
+        by file name, ``TEMPLATES_AUTO_RELOAD``, the template globals
+        (``config``, ``request``, ``session``, ``g``, ``url_for``,
+        ``get_flashed_messages``) and ``tojson`` through :attr:`json`."""
+        from .globals import g
+        from .globals import request
+        from .globals import session
+        from .helpers import get_flashed_messages
+
+        options = dict(self.jinja_options)
+        options.setdefault("autoescape", self.select_jinja_autoescape)
+        options.setdefault("auto_reload", self.templates_auto_reload)
+        env = self.jinja_environment(self, **options)
+        env.globals.update(
+            url_for=self.url_for,
+            get_flashed_messages=get_flashed_messages,
+            config=self.config,
+            # The context replaces request and g with the real objects; the
+            # proxies serve imported templates, which get no context.
+            request=request,
+            session=session,
+            g=g,
+        )
+        env.policies["json.dumps_function"] = self.json.dumps
+        return env
+
+    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
+        """The environment's loader: the app's template folder first, then
+        each blueprint's (override :attr:`jinja_loader` to change the app's)."""
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether to autoescape a template: always for strings, else for
+        ``.html``, ``.htm``, ``.xml``, ``.xhtml`` and ``.svg`` files."""
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """Check templates for changes on use: ``TEMPLATES_AUTO_RELOAD``, or
+        :attr:`debug` when that is ``None``."""
+        value = self.config["TEMPLATES_AUTO_RELOAD"]
+        return bool(self.debug if value is None else value)
+
+    @templates_auto_reload.setter
+    def templates_auto_reload(self, value: bool) -> None:
+        self.config["TEMPLATES_AUTO_RELOAD"] = value
+        if "jinja_env" in vars(self):
+            self.jinja_env.auto_reload = value
+
+    @setupmethod
+    def template_filter(
+        self, name: str | None = None
+    ) -> Callable[[T_template_filter], T_template_filter]:
+        """Register the decorated function as a Jinja filter (named
+        ``name`` or after the function): ``@app.template_filter()``."""
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(
+        self, f: TemplateFilterCallable, name: str | None = None
+    ) -> None:
+        """Non-decorator form of :meth:`template_filter`."""
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @setupmethod
+    def template_test(
+        self, name: str | None = None
+    ) -> Callable[[T_template_test], T_template_test]:
+        """Register the decorated function as a Jinja test
+        (``{% if n is prime %}``): ``@app.template_test()``."""
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(
+        self, f: TemplateTestCallable, name: str | None = None
+    ) -> None:
+        """Non-decorator form of :meth:`template_test`."""
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @setupmethod
+    def template_global(
+        self, name: str | None = None
+    ) -> Callable[[T_template_global], T_template_global]:
+        """Make the decorated function a global of every template:
+        ``@app.template_global()``."""
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(
+        self, f: TemplateGlobalCallable, name: str | None = None
+    ) -> None:
+        """Non-decorator form of :meth:`template_global`."""
+        self.jinja_env.globals[name or f.__name__] = f
+
+    async def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add ``g``, ``request`` (or ``websocket``) and what the context
+        processors of the app and the current blueprints (outer to inner)
+        return to ``context``; values already in ``context`` win."""
+        defaults: dict[str, Any] = {}
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            defaults["g"] = app_ctx.g
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            defaults["request"] = req_ctx.request
+            hooks = req_ctx._hooks or self._hooks_for(req_ctx.request.blueprint)
+        elif (ws_ctx := _cv_websocket.get(None)) is not None:
+            defaults["websocket"] = ws_ctx.websocket
+            hooks = self._hooks_for(ws_ctx.websocket.blueprint)
+        else:
+            hooks = self._hooks_for(None)
+        processors = hooks.context_processors
+        if not processors:
+            for key, value in defaults.items():
+                context.setdefault(key, value)
+            return
+        original = context.copy()
+        context.update(defaults)
+        for processor in processors:
+            context.update(await processor())
+        context.update(original)
+
     # -- contexts -------------------------------------------------------------
     def app_context(self) -> AppContext:
         """``async with app.app_context():`` makes ``current_app`` and ``g``
@@ -520,6 +796,22 @@ class Quart(Scaffold):
 
         return self.request_context(make_test_request(self, path, **kwargs))
 
+    def websocket_context(self, websocket: Websocket) -> WebsocketContext:
+        """The context for ``websocket``; the ASGI layer pushes one per
+        websocket connection."""
+        return WebsocketContext(self, websocket)
+
+    def test_websocket_context(
+        self, path: str = "/", **kwargs: Any
+    ) -> WebsocketContext:
+        """A websocket context for ``path`` without a connection, to test
+        code that reads :data:`~quart.websocket` (headers, args, session);
+        sending and receiving raise :class:`RuntimeError`. Takes the
+        keywords of the test client's ``websocket``."""
+        from .testing.connections import make_test_websocket
+
+        return self.websocket_context(make_test_websocket(self, path, **kwargs))
+
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> QuartClient:
         """An async client that calls the app in-process."""
         from .testing import QuartClient
@@ -535,6 +827,15 @@ class Quart(Scaffold):
         cls = self.test_app_class or TestApp
         return cls(self)
 
+    def test_cli_runner(self, **kwargs: Any) -> QuartCliRunner:
+        """A click test runner whose ``invoke`` runs this app's commands
+        (``app.cli`` unless ``cli=`` is given); ``kwargs`` go to
+        :class:`click.testing.CliRunner`."""
+        from .testing import QuartCliRunner
+
+        cls = self.test_cli_runner_class or QuartCliRunner
+        return cls(self, **kwargs)
+
     @setupmethod
     def teardown_appcontext(self, f: F) -> F:
         """Run ``f(exc)`` when an app context pops."""
@@ -547,6 +848,16 @@ class Quart(Scaffold):
         self.shell_context_processors.append(f)
         return f
 
+    def make_shell_context(self) -> dict[str, Any]:
+        """The ``quart shell`` namespace: ``app``, ``g`` and what every
+        shell context processor returns."""
+        from .globals import g
+
+        namespace: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            namespace.update(processor())
+        return namespace
+
     async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
         """Run the teardown functions of the current request (innermost
         blueprint first, app last), then the ``request_tearing_down`` signal."""
@@ -557,6 +868,8 @@ class Quart(Scaffold):
             await func(exc)
         if request_tearing_down.receivers:
             await send_signal(request_tearing_down, self, exc=exc)
+        if self._request_teardown_hooks:
+            await call_each(self._request_teardown_hooks, self, ctx.request, exc)
 
     async def do_teardown_appcontext(
         self, exc: BaseException | None = _sentinel
@@ -602,6 +915,11 @@ class Quart(Scaffold):
                 for n in inner_first
                 for f in reversed(self.teardown_request_funcs.get(n, ()))
             ),
+            context_processors=tuple(
+                self.ensure_async(f)
+                for n in outer_first
+                for f in self.template_context_processors.get(n, ())
+            ),
         )
         if self._got_first_request:
             self._hook_chains[blueprint] = chain_
@@ -628,7 +946,7 @@ class Quart(Scaffold):
                 return await self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
-                return await self.handle_exception(e)
+                return await _resolve(self.handle_exception(e))
             except BaseException as e:
                 error = e
                 raise
@@ -647,11 +965,17 @@ class Quart(Scaffold):
         try:
             if request_started.receivers:
                 await send_signal(request_started, self)
-            rv: Any = await self.preprocess_request(ctx)
+            rv: Any = None
+            if self._request_started_hooks:
+                rv = await call_until_answer(
+                    self._request_started_hooks, self, ctx.request
+                )
+            if rv is None:
+                rv = await self.preprocess_request(ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
-            rv = await self.handle_user_exception(e)
+            rv = await _resolve(self.handle_user_exception(e))
         return await self.finalize_request(rv, ctx)
 
     async def preprocess_request(
@@ -683,7 +1007,7 @@ class Quart(Scaffold):
             self.raise_routing_exception(request)
         rule = cast(QuartRule, request.url_rule)
         if rule.provide_automatic_options and request.method == "OPTIONS":
-            return await self.make_default_options_response()
+            return await _resolve(self.make_default_options_response())
         return await self._view_for(rule.endpoint)(**request.view_args)  # type: ignore[no-any-return, arg-type]
 
     def raise_routing_exception(self, request: Request) -> NoReturn:
@@ -716,6 +1040,10 @@ class Quart(Scaffold):
             response = await self.process_response(response, ctx)
             if request_finished.receivers:
                 await send_signal(request_finished, self, response=response)
+            if self._request_finished_hooks:
+                await call_each(
+                    self._request_finished_hooks, self, ctx.request, response
+                )
         except Exception:
             if not from_error_handler:
                 raise
@@ -812,6 +1140,221 @@ class Quart(Scaffold):
         response = self.response_class(body, status=rv.status, headers=rv.headers)
         return response
 
+    # -- the websocket pipeline -------------------------------------------
+    def _websocket_hooks_for(self, blueprint: str | None) -> _WebsocketHookChain:
+        """The websocket hook chain for ``blueprint`` (``None``: the app),
+        computed on first use and kept once the app serves."""
+        try:
+            return self._websocket_hook_chains[blueprint]
+        except KeyError:
+            pass
+        names: list[str] = []
+        if blueprint is not None:
+            parts = blueprint.split(".")
+            names = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+        outer_first: tuple[str | None, ...] = (None, *reversed(names))
+        inner_first: tuple[str | None, ...] = (*names, None)
+        chain_ = _WebsocketHookChain(
+            url_value_preprocessors=tuple(
+                f for n in outer_first for f in self.url_value_preprocessors.get(n, ())
+            ),
+            before=tuple(
+                self.ensure_async(f)
+                for n in outer_first
+                for f in self.before_websocket_funcs.get(n, ())
+            ),
+            after=tuple(
+                self.ensure_async(f)
+                for n in inner_first
+                for f in reversed(self.after_websocket_funcs.get(n, ()))
+            ),
+            teardown=tuple(
+                self.ensure_async(f)
+                for n in inner_first
+                for f in reversed(self.teardown_websocket_funcs.get(n, ()))
+            ),
+        )
+        if self._got_first_request:
+            self._websocket_hook_chains[blueprint] = chain_
+        return chain_
+
+    async def handle_websocket(self, websocket: Websocket) -> Response | None:
+        """Handle one websocket, from pushing its context to teardown.
+
+        Returns the response to refuse the handshake with, if the handler, a
+        before-websocket function or an error handler gave one (the ASGI
+        layer ignores it once the websocket was accepted).
+        """
+        if not self._got_first_request:
+            self._freeze()
+        ctx = self.websocket_context(websocket)
+        error: BaseException | None = None
+        await ctx.push()
+        try:
+            try:
+                return await self.full_dispatch_websocket(ctx)
+            except Exception as e:
+                error = e
+                return await self.handle_websocket_exception(e)
+            except BaseException as e:
+                error = e
+                raise
+        finally:
+            if error is not None and (
+                isinstance(error, WebsocketDisconnect)
+                or self.should_ignore_error(error)
+            ):
+                error = None
+            await ctx.pop(error)
+
+    async def full_dispatch_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> Response | None:
+        """Signal, before-websocket functions, the handler and its error
+        handling, then :meth:`finalize_websocket`.
+
+        A client that goes away ends the handler with
+        :class:`~quart.wrappers.websocket.WebsocketDisconnect` (a handler
+        cancelled for that reason sees the cancellation become this error);
+        an error handler registered for it runs, otherwise it ends the
+        websocket quietly and the after-websocket functions still run.
+        """
+        ctx = websocket_context or _cv_websocket.get()
+        websocket = ctx.websocket
+        ctx._hooks = self._websocket_hooks_for(websocket.blueprint)
+        rv: Any
+        try:
+            try:
+                if websocket_started.receivers:
+                    await send_signal(websocket_started, self)
+                rv = await self.preprocess_websocket(ctx)
+                if rv is None:
+                    rv = await self.dispatch_websocket(ctx)
+            except asyncio.CancelledError:
+                convert = websocket._disconnect_from_cancel
+                disconnect = convert() if convert is not None else None
+                if disconnect is None:
+                    raise
+                raise disconnect from None
+            finally:
+                websocket._cancellable = False
+        except WebsocketDisconnect as e:
+            handler = self._find_error_handler(e, websocket.blueprints)
+            rv = None if handler is None else await self.ensure_async(handler)(e)
+        except Exception as e:
+            rv = await _resolve(self.handle_user_exception(e))
+        return await self.finalize_websocket(rv, ctx)
+
+    async def preprocess_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Run URL value preprocessors and before-websocket functions (app
+        first, then outer to inner blueprint); the first non-``None`` value
+        they return refuses the handshake (or, once accepted, ends it)."""
+        ctx = websocket_context or _cv_websocket.get()
+        websocket = ctx.websocket
+        hooks = ctx._hooks or self._websocket_hooks_for(websocket.blueprint)
+        if hooks.url_value_preprocessors:
+            endpoint, view_args = websocket.endpoint, websocket.view_args
+            for preprocessor in hooks.url_value_preprocessors:
+                preprocessor(endpoint, view_args)
+        for func in hooks.before:
+            rv = await func()
+            if rv is not None:
+                return rv  # type: ignore[no-any-return]
+        return None
+
+    async def dispatch_websocket(
+        self, websocket_context: WebsocketContext | None = None
+    ) -> ResponseReturnValue | None:
+        """Call the matched websocket handler with the URL values (or raise
+        the routing error)."""
+        websocket = (websocket_context or _cv_websocket.get()).websocket
+        if websocket.routing_exception is not None:
+            raise websocket.routing_exception
+        rule = cast(QuartRule, websocket.url_rule)
+        return await self._view_for(rule.endpoint)(**websocket.view_args)  # type: ignore[no-any-return, arg-type]
+
+    async def finalize_websocket(
+        self,
+        rv: ResponseReturnValue | HTTPException | None,
+        websocket_context: WebsocketContext | None = None,
+        from_error_handler: bool = False,
+    ) -> Response | None:
+        """Turn ``rv`` into a response (``None`` stays ``None``) and run the
+        after-websocket processing; as :meth:`finalize_request`."""
+        ctx = websocket_context or _cv_websocket.get()
+        response = None if rv is None else await self.make_response(rv)
+        try:
+            response = await self.postprocess_websocket(response, ctx)
+            if websocket_finished.receivers:
+                await send_signal(websocket_finished, self, response=response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Websocket finalizing failed with an error while handling an error"
+            )
+        return response
+
+    async def postprocess_websocket(
+        self,
+        response: Response | None,
+        websocket_context: WebsocketContext | None = None,
+    ) -> Response | None:
+        """After-websocket functions (inner blueprint first, each scope
+        last-registered first; each gets and returns the response or
+        ``None``), then save the session into a refusal response."""
+        ctx = websocket_context or _cv_websocket.get()
+        hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
+        for after in hooks.after:
+            response = await after(response)
+        session = ctx.session
+        interface = self.session_interface
+        if (
+            response is not None
+            and session is not None
+            and not interface.is_null_session(session)
+        ):
+            await interface.save_session(self, session, response)
+        return response
+
+    async def handle_websocket_exception(self, e: Exception) -> Response | None:
+        """Handle an exception nothing else handled in a websocket: send
+        ``got_websocket_exception``, propagate it when
+        ``PROPAGATE_EXCEPTIONS`` (or testing/debug), else log it and answer
+        500 (a refusal before accepting, a 1011 close after)."""
+        if isinstance(e, WebsocketDisconnect):
+            return None  # the client left: not an application error
+        if got_websocket_exception.receivers:
+            await send_signal(got_websocket_exception, self, exception=e)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            raise e
+        self.log_exception(sys.exc_info())
+        server_error: Any = InternalServerError(original_exception=e)
+        ctx = _cv_websocket.get()
+        handler = self._find_error_handler(server_error, ctx.websocket.blueprints)
+        if handler is not None:
+            server_error = await self.ensure_async(handler)(server_error)
+        return await self.finalize_websocket(server_error, ctx, from_error_handler=True)
+
+    async def do_teardown_websocket(
+        self, exc: BaseException | None = _sentinel
+    ) -> None:
+        """Run the teardown functions of the current websocket (innermost
+        blueprint first, app last), then ``websocket_tearing_down``."""
+        ctx = _cv_websocket.get()
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
+        for func in hooks.teardown:
+            await func(exc)
+        if websocket_tearing_down.receivers:
+            await send_signal(websocket_tearing_down, self, exc=exc)
+
     # -- errors -----------------------------------------------------------
     def _find_error_handler(
         self, e: BaseException, blueprints: list[str]
@@ -855,8 +1398,7 @@ class Quart(Scaffold):
         its own response). Redirects from routing are never handled."""
         if e.code is None or isinstance(e, RoutingException):
             return e
-        request = _cv_request.get().request
-        handler = self._find_error_handler(e, request.blueprints)
+        handler = self._find_error_handler(e, self._context_blueprints())
         if handler is None:
             return e
         return await self.ensure_async(handler)(e)  # type: ignore[no-any-return]
@@ -871,9 +1413,8 @@ class Quart(Scaffold):
         ):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return await self.handle_http_exception(e)
-        request = _cv_request.get().request
-        handler = self._find_error_handler(e, request.blueprints)
+            return await _resolve(self.handle_http_exception(e))  # type: ignore[no-any-return]
+        handler = self._find_error_handler(e, self._context_blueprints())
         if handler is None:
             raise e
         return await self.ensure_async(handler)(e)  # type: ignore[no-any-return]
@@ -885,6 +1426,9 @@ class Quart(Scaffold):
         handler if one is registered)."""
         if got_request_exception.receivers:
             await send_signal(got_request_exception, self, exception=e)
+        if self._request_exception_hooks:
+            request = _cv_request.get().request
+            await call_each(self._request_exception_hooks, self, request, e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
@@ -902,7 +1446,18 @@ class Quart(Scaffold):
         """Log an unhandled exception (override to log elsewhere)."""
         ctx = _cv_request.get(None)
         where = f" on {ctx.request.path} [{ctx.request.method}]" if ctx else ""
+        if ctx is None and (ws_ctx := _cv_websocket.get(None)) is not None:
+            where = f" on {ws_ctx.websocket.path} [websocket]"
         self.logger.error(f"Exception{where}", exc_info=exc_info)
+
+    @staticmethod
+    def _context_blueprints() -> list[str]:
+        """The blueprints of the current request, or else websocket."""
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            return req_ctx.request.blueprints
+        ws_ctx = _cv_websocket.get(None)
+        return ws_ctx.websocket.blueprints if ws_ctx is not None else []
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Return True to hide ``error`` from the teardown functions."""
@@ -941,6 +1496,7 @@ class Quart(Scaffold):
                     gen = gen_func()
                     await gen.__anext__()
                     self.while_serving_gens.append(gen)
+                await self.plugins.call_all("quart_startup", self)
         except Exception as error:
             if got_serving_exception.receivers:
                 await send_signal(got_serving_exception, self, exception=error)
@@ -963,6 +1519,7 @@ class Quart(Scaffold):
                     except StopAsyncIteration:
                         continue
                     raise RuntimeError("While serving generator didn't terminate")
+                await self.plugins.call_all("quart_shutdown", self)
         except Exception as error:
             if got_serving_exception.receivers:
                 await send_signal(got_serving_exception, self, exception=error)
@@ -1019,6 +1576,8 @@ class Quart(Scaffold):
         scope_type = scope["type"]
         if scope_type == "http":
             await self.asgi_http_class(self, scope, receive, send).handle()
+        elif scope_type == "websocket":
+            await self.asgi_websocket_class(self, scope, receive, send).handle()
         elif scope_type == "lifespan":
             await self.asgi_lifespan_class(self, scope, receive, send).handle()
         else:
@@ -1029,25 +1588,42 @@ class Quart(Scaffold):
         host: str | None = None,
         port: int | None = None,
         debug: bool | None = None,
-        use_reloader: bool = False,
+        use_reloader: bool | None = None,
         certfile: str | None = None,
         keyfile: str | None = None,
+        server: str | None = None,
+        load_dotenv: bool = True,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with Hypercorn until interrupted (development use;
-        run ``hypercorn module:app`` in production)."""
-        if debug is not None:
-            self.debug = debug
-        asyncio.run(
-            self.run_task(
-                host or "127.0.0.1",
-                port or 5000,
-                debug=debug,
-                certfile=certfile,
-                keyfile=keyfile,
-                use_reloader=use_reloader,
-                **kwargs,
-            )
+        """Serve the app until SIGINT/SIGTERM, then shut down gracefully
+        (development use; see the deployment docs for production).
+
+        :param host: interface to bind (``SERVER_NAME``'s host, else
+            ``127.0.0.1``).
+        :param port: port to bind (``SERVER_NAME``'s port, else 5000).
+        :param debug: set :attr:`debug` first.
+        :param use_reloader: restart on code changes (default: debug mode).
+        :param certfile: serve HTTPS with this PEM certificate...
+        :param keyfile: ...and this private key.
+        :param server: the server backend (``"hypercorn"`` by default).
+        :param load_dotenv: load ``.env``/``.quartenv`` first.
+        :param kwargs: backend options (Hypercorn ``Config`` attributes).
+
+        Does nothing when called while the ``quart`` command loads the app.
+        """
+        from .serving import _run_app
+
+        _run_app(
+            self,
+            host=host,
+            port=port,
+            debug=debug,
+            use_reloader=use_reloader,
+            certfile=certfile,
+            keyfile=keyfile,
+            server=server,
+            load_dotenv_files=load_dotenv,
+            server_options=kwargs,
         )
 
     async def run_task(
@@ -1057,28 +1633,33 @@ class Quart(Scaffold):
         debug: bool | None = None,
         certfile: str | None = None,
         keyfile: str | None = None,
-        shutdown_trigger: Callable[..., Awaitable[None]] | None = None,
+        shutdown_trigger: Callable[..., Awaitable[Any]] | None = None,
+        server: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with Hypercorn in the running loop; returns when
-        ``shutdown_trigger`` completes (or on SIGINT/SIGTERM)."""
-        from hypercorn.asyncio import serve
-        from hypercorn.config import Config as HypercornConfig
+        """Serve the app in the running event loop until
+        ``shutdown_trigger()`` completes (without one: until SIGINT/SIGTERM),
+        then shut down gracefully. ``kwargs`` are backend options (Hypercorn
+        ``Config`` attributes)."""
+        from .serving import DEFAULT_SERVER
+        from .serving import ServeOptions
+        from .serving import serve_async
 
-        config = HypercornConfig()
-        config.bind = [f"{host}:{port}"]
-        config.accesslog = "-"
-        config.errorlog = "-"
-        if certfile is not None:
-            config.certfile = certfile
-        if keyfile is not None:
-            config.keyfile = keyfile
         if debug is not None:
             self.debug = debug
-        kwargs.pop("use_reloader", None)
-        for key, value in kwargs.items():
-            setattr(config, key, value)
-        await serve(self, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+        await serve_async(
+            self,
+            ServeOptions(
+                host=host,
+                port=port,
+                debug=bool(self.debug),
+                certfile=certfile,
+                keyfile=keyfile,
+                server=server or DEFAULT_SERVER,
+                shutdown_trigger=shutdown_trigger,
+                server_options=kwargs,
+            ),
+        )
 
     async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder (the static route's view)."""
@@ -1086,4 +1667,8 @@ class Quart(Scaffold):
             raise RuntimeError("'static_folder' must be set to serve static_files.")
         from .helpers import send_from_directory
 
-        return await send_from_directory(cast(str, self.static_folder), filename)
+        # as Flask: the max age is asked for the name, not the full path
+        max_age = self.get_send_file_max_age(filename)
+        return await send_from_directory(
+            cast(str, self.static_folder), filename, max_age=max_age
+        )

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from .globals import _cv_app
 from .globals import _cv_request
+from .globals import _cv_websocket
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
 from .signals import send_signal
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .sessions import SessionMixin
     from .wrappers import Request
     from .wrappers import Response
+    from .wrappers import Websocket
 
 F = TypeVar("F", bound=Callable[..., Any])
 _sentinel: Any = object()
@@ -219,6 +221,97 @@ class RequestContext:
         return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}]>"
 
 
+class WebsocketContext:
+    """Makes ``websocket`` and ``session`` available; pushes an app context
+    too if the app's is not already active. The websocket twin of
+    :class:`RequestContext`."""
+
+    def __init__(
+        self,
+        app: Quart,
+        websocket: Websocket,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        self.websocket = websocket
+        self.url_adapter: MapAdapter | None = None
+        try:
+            self.url_adapter = app.create_url_adapter(websocket)
+        except HTTPException as error:
+            websocket.routing_exception = error
+        self.session: SessionMixin | None = session
+        self._hooks: Any = None  # the app's websocket hook chain
+        self._tokens: list[tuple[Token[WebsocketContext], AppContext | None]] = []
+
+    def match_request(self) -> None:
+        """Match the URL against websocket rules; a failure is stored and
+        raised at dispatch."""
+        assert self.url_adapter is not None
+        websocket = self.websocket
+        try:
+            websocket.url_rule, websocket.view_args = self.url_adapter.match(  # type: ignore[assignment]
+                websocket.path,
+                return_rule=True,
+                query_args=websocket.query_string.decode("latin-1"),
+                websocket=True,
+            )
+        except HTTPException as error:
+            websocket.routing_exception = error
+
+    async def push(self) -> None:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = self.app.app_context()
+            await app_ctx.push()
+        else:
+            app_ctx = None
+        self._tokens.append((_cv_websocket.set(self), app_ctx))
+        if self.session is None:
+            interface = self.app.session_interface
+            session = await interface.open_session(self.app, self.websocket)  # type: ignore[arg-type]
+            if session is None:
+                session = await interface.make_null_session(self.app)
+            self.session = session
+        if self.url_adapter is not None and self.websocket.url_rule is None:
+            self.match_request()
+
+    async def pop(self, exc: BaseException | None = _sentinel) -> None:
+        try:
+            if len(self._tokens) == 1:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                await self.app.do_teardown_websocket(exc)
+        finally:
+            current = _cv_websocket.get(None)
+            token, app_ctx = self._tokens.pop()
+            _cv_websocket.reset(token)
+            if app_ctx is not None:
+                await app_ctx.pop(exc)
+        if current is not self:
+            raise AssertionError(
+                f"Popped wrong websocket context ({current!r} not {self!r})"
+            )
+
+    async def __aenter__(self) -> WebsocketContext:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc_value)
+
+    def copy(self) -> WebsocketContext:
+        """A new context for the same websocket and session."""
+        return type(self)(self.app, self.websocket, self.session)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.websocket.url!r}>"
+
+
 def has_app_context() -> bool:
     """True inside an app context (a request, a websocket, ``app_context()``)."""
     return _cv_app.get(None) is not None
@@ -227,6 +320,11 @@ def has_app_context() -> bool:
 def has_request_context() -> bool:
     """True while handling an HTTP request (or in ``test_request_context``)."""
     return _cv_request.get(None) is not None
+
+
+def has_websocket_context() -> bool:
+    """True while handling a websocket (or in ``test_websocket_context``)."""
+    return _cv_websocket.get(None) is not None
 
 
 def after_this_request(func: F) -> F:
@@ -265,6 +363,25 @@ def copy_current_request_context(func: F) -> F:
     if ctx is None:
         raise RuntimeError(
             "'copy_current_request_context' can only be used when a request"
+            " context is active."
+        )
+    ctx = ctx.copy()
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async with ctx:
+            return await ctx.app.ensure_async(func)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def copy_current_websocket_context(func: F) -> F:
+    """Decorate ``func`` so it runs in (a copy of) the current websocket
+    context, e.g. a task that sends while the handler receives."""
+    ctx = _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_websocket_context' can only be used when a websocket"
             " context is active."
         )
     ctx = ctx.copy()

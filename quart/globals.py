@@ -1,4 +1,5 @@
-"""Context-bound proxies: ``current_app``, ``g``, ``request``, ``session``.
+"""Context-bound proxies: ``current_app``, ``g``, ``request``, ``websocket``,
+``session``.
 
 Each proxy resolves through a :class:`contextvars.ContextVar`, so every
 asyncio task (and every thread running a copied context) sees its own.
@@ -16,9 +17,11 @@ if TYPE_CHECKING:
     from .app import Quart
     from .ctx import AppContext
     from .ctx import RequestContext
+    from .ctx import WebsocketContext
     from .ctx import _AppCtxGlobals
     from .sessions import SessionMixin
     from .wrappers import Request
+    from .wrappers import Websocket
 
 _no_app_msg = """\
 Working outside of application context.
@@ -33,8 +36,28 @@ This typically means that you attempted to use functionality that needed
 an active HTTP request. Consult the documentation on testing for
 information about how to avoid this problem."""
 
+_no_websocket_msg = """\
+Working outside of websocket context.
+
+This typically means that you attempted to use functionality that needed
+an active websocket. Consult the documentation on testing for
+information about how to avoid this problem."""
+
 _cv_app: ContextVar[AppContext] = ContextVar("quart.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("quart.request_ctx")
+_cv_websocket: ContextVar[WebsocketContext] = ContextVar("quart.websocket_ctx")
+
+
+def _session_owner() -> RequestContext | WebsocketContext:
+    """The context whose session ``session`` is: the request's, else the
+    websocket's."""
+    ctx: RequestContext | WebsocketContext | None = _cv_request.get(None)
+    if ctx is None:
+        ctx = _cv_websocket.get(None)
+        if ctx is None:
+            raise RuntimeError(_no_req_msg)
+    return ctx
+
 
 app_ctx: AppContext = cast(
     "AppContext", LocalProxy(_cv_app, unbound_message=_no_app_msg)
@@ -51,6 +74,11 @@ request_ctx: RequestContext = cast(
 request: Request = cast(
     "Request", LocalProxy(_cv_request, "request", unbound_message=_no_req_msg)
 )
-session: SessionMixin = cast(
-    "SessionMixin", LocalProxy(_cv_request, "session", unbound_message=_no_req_msg)
+websocket_ctx: WebsocketContext = cast(
+    "WebsocketContext", LocalProxy(_cv_websocket, unbound_message=_no_websocket_msg)
 )
+websocket: Websocket = cast(
+    "Websocket",
+    LocalProxy(_cv_websocket, "websocket", unbound_message=_no_websocket_msg),
+)
+session: SessionMixin = cast("SessionMixin", LocalProxy(_session_owner, "session"))

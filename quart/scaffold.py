@@ -266,6 +266,42 @@ class Scaffold:
         raise NotImplementedError
 
     @setupmethod
+    def websocket(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
+        """Register the decorated (async) function as the websocket handler
+        for ``rule``; it talks to the client through
+        :data:`quart.websocket`. Options are those of :meth:`route`
+        except ``methods``."""
+
+        def decorator(f: T_route) -> T_route:
+            endpoint = options.pop("endpoint", None)
+            self.add_websocket(rule, endpoint, f, **options)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_websocket(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> None:
+        """Non-decorator form of :meth:`websocket`: a websocket rule, matched
+        only by websocket handshakes, built by :func:`url_for` as a
+        ``ws://``/``wss://`` URL."""
+        if "methods" in options:
+            raise TypeError("Websocket rules cannot take 'methods'.")
+        self.add_url_rule(
+            rule,
+            endpoint,
+            view_func,
+            provide_automatic_options=False,
+            websocket=True,
+            **options,
+        )
+
+    @setupmethod
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Register the decorated function as the view for ``endpoint``."""
 

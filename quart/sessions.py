@@ -5,7 +5,12 @@ session, cookie-compatible with Flask's (same signer, salt and tagged JSON).
 from __future__ import annotations
 
 import hashlib
+import hmac
+from collections.abc import ItemsView
+from collections.abc import Iterator
+from collections.abc import KeysView
 from collections.abc import MutableMapping
+from collections.abc import ValuesView
 from datetime import UTC
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,7 +18,9 @@ from typing import Any
 from typing import cast
 
 from itsdangerous import BadSignature
+from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.signer import HMACAlgorithm
 from werkzeug.datastructures import CallbackDict
 
 from .json.tag import TaggedJSONSerializer
@@ -70,6 +77,33 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
         self.accessed = True
         return super().setdefault(key, default)
 
+    # ``"user" in session`` and friends read the session too: the response
+    # then depends on the cookie and gets ``Vary: Cookie`` (as in Flask,
+    # which marks any use of the ``session`` proxy as an access).
+    def __contains__(self, key: object) -> bool:
+        self.accessed = True
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self.accessed = True
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self.accessed = True
+        return super().__len__()
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        self.accessed = True
+        return super().keys()
+
+    def values(self) -> ValuesView[Any]:  # type: ignore[override]
+        self.accessed = True
+        return super().values()
+
+    def items(self) -> ItemsView[str, Any]:  # type: ignore[override]
+        self.accessed = True
+        return super().items()
+
 
 class NullSession(SecureCookieSession):
     """The session used when no ``SECRET_KEY`` is set: readable and empty;
@@ -102,24 +136,31 @@ class SessionInterface:
         return isinstance(obj, self.null_session_class)
 
     def get_cookie_name(self, app: Quart) -> str:
+        """``SESSION_COOKIE_NAME``."""
         return app.config["SESSION_COOKIE_NAME"]  # type: ignore[no-any-return]
 
     def get_cookie_domain(self, app: Quart) -> str | None:
+        """``SESSION_COOKIE_DOMAIN`` (``None``: the exact host only)."""
         return app.config["SESSION_COOKIE_DOMAIN"] or None
 
     def get_cookie_path(self, app: Quart) -> str:
+        """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
         return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]  # type: ignore[no-any-return]
 
     def get_cookie_httponly(self, app: Quart) -> bool:
+        """``SESSION_COOKIE_HTTPONLY``."""
         return app.config["SESSION_COOKIE_HTTPONLY"]  # type: ignore[no-any-return]
 
     def get_cookie_secure(self, app: Quart) -> bool:
+        """``SESSION_COOKIE_SECURE``."""
         return app.config["SESSION_COOKIE_SECURE"]  # type: ignore[no-any-return]
 
     def get_cookie_samesite(self, app: Quart) -> str | None:
+        """``SESSION_COOKIE_SAMESITE``."""
         return app.config["SESSION_COOKIE_SAMESITE"]  # type: ignore[no-any-return]
 
     def get_cookie_partitioned(self, app: Quart) -> bool:
+        """``SESSION_COOKIE_PARTITIONED``."""
         return app.config["SESSION_COOKIE_PARTITIONED"]  # type: ignore[no-any-return]
 
     def get_expiration_time(self, app: Quart, session: SessionMixin) -> datetime | None:
@@ -174,7 +215,7 @@ class SecureCookieSessionInterface(SessionInterface):
         cached = self._signer_cache
         if cached is not None and cached[0] == cache_key:
             return cached[1]
-        signer = URLSafeTimedSerializer(
+        signer = _SessionSerializer(
             cast("list[str]", keys[::-1]),  # itsdangerous signs with the last
             salt=self.salt,
             serializer=self.serializer,
@@ -209,48 +250,105 @@ class SecureCookieSessionInterface(SessionInterface):
     async def save_session(
         self, app: Quart, session: SessionMixin, response: Response
     ) -> None:
-        if not (session or session.accessed or session.modified):
+        # read ``accessed`` first: the emptiness checks below count as reads
+        accessed = session.accessed
+        if not (accessed or session.modified or session):
             return  # an untouched empty session: nothing to do (the common case)
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
-
-        if session.accessed:
-            response.vary.add("Cookie")
 
         if not session:
-            if session.modified:
+            if session.modified:  # emptied in this request: delete the cookie
                 response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
+                    self.get_cookie_name(app),
+                    domain=self.get_cookie_domain(app),
+                    path=self.get_cookie_path(app),
+                    secure=self.get_cookie_secure(app),
+                    partitioned=self.get_cookie_partitioned(app),
+                    samesite=self.get_cookie_samesite(app),
+                    httponly=self.get_cookie_httponly(app),
                 )
-                response.vary.add("Cookie")
+                _vary_cookie(response)
+            elif accessed:
+                _vary_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
+            if accessed:
+                _vary_cookie(response)
             return
 
         serializer = self.get_signing_serializer(app)
         assert serializer is not None
         value: str = serializer.dumps(dict(session))
         response.set_cookie(
-            name,
+            self.get_cookie_name(app),
             value,
             expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
         )
+        _vary_cookie(response)
+
+
+def _vary_cookie(response: Response) -> None:
+    """Add ``Cookie`` to ``Vary`` (without parsing an absent header)."""
+    if "Vary" in response.headers:
         response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
+
+
+class _CachedHMAC(HMACAlgorithm):
+    """HMAC signatures as itsdangerous makes them, from a keyed template
+    copied per use instead of keying a new HMAC each time."""
+
+    def __init__(self, digest_method: Any = None) -> None:
+        super().__init__(digest_method)
+        self._templates: dict[bytes, Any] = {}
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        template = self._templates.get(key)
+        if template is None:
+            template = hmac.new(key, digestmod=self.digest_method)
+            self._templates[key] = template
+        mac = template.copy()
+        mac.update(value)
+        return mac.digest()
+
+
+class _SessionSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, deriving each key once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self.algorithm) is HMACAlgorithm:
+            self.algorithm = _CachedHMAC(self.digest_method)
+        self._derived: dict[str | bytes | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        derived = self._derived.get(secret_key)
+        if derived is None:
+            derived = super().derive_key(secret_key)
+            self._derived[secret_key] = derived
+        return derived
+
+
+class _SessionSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe timed serializer (same format), reusing one
+    signer per salt: the keys are derived once, not per request."""
+
+    default_signer = _SessionSigner
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[str | bytes | None, Any] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> Any:
+        signer = self._signers.get(salt)
+        if signer is None:
+            signer = super().make_signer(salt)
+            self._signers[salt] = signer
+        return signer

@@ -26,6 +26,12 @@ T = TypeVar("T")
 
 _STOP = object()
 
+#: The event loop that started the current worker thread (set only in the
+#: context copied into a worker, so :func:`await_sync` can reach the loop).
+_worker_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = (
+    contextvars.ContextVar("quart.worker_loop", default=None)
+)
+
 
 def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     """Wrap a sync function so that awaiting it runs it in a worker thread.
@@ -37,6 +43,7 @@ def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     async def _run_sync_wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
+        context.run(_worker_loop.set, loop)
         call = functools.partial(context.run, func, *args, **kwargs)
         return await loop.run_in_executor(None, call)
 
@@ -72,6 +79,7 @@ def run_sync_iterable(iterable: Iterable[T]) -> AsyncIterator[T]:
     async def _iterate() -> AsyncIterator[T]:
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
+        context.run(_worker_loop.set, loop)
         iterator: Iterator[T] = iter(iterable)
         lock = threading.Lock()
 
@@ -99,3 +107,54 @@ def run_sync_iterable(iterable: Iterable[T]) -> AsyncIterator[T]:
                 loop.run_in_executor(None, close)
 
     return _iterate()
+
+
+async def _await(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def await_sync(awaitable: Awaitable[T]) -> T:
+    """Wait for ``awaitable`` from sync code running in a worker thread that
+    :func:`run_sync` (or :func:`run_sync_iterable`) started: it runs on the
+    event loop that started the worker, in a copy of the worker's context
+    (so ``request`` and ``g`` work), while the worker thread blocks.
+
+    It uses only :func:`asyncio.run_coroutine_threadsafe`, so it works with
+    any event loop (uvloop too). It refuses to run on the loop's own thread
+    (waiting there would deadlock) and in threads Quart did not start.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        _close(awaitable)
+        raise RuntimeError(
+            "await_sync() cannot wait on the event loop's own thread; await the"
+            " coroutine instead."
+        )
+    loop = _worker_loop.get()
+    if loop is None or loop.is_closed():
+        _close(awaitable)
+        raise RuntimeError(
+            "await_sync() needs a worker thread started by run_sync() (a sync"
+            " view, hook or handler); no event loop is known in this thread."
+        )
+    return asyncio.run_coroutine_threadsafe(_await(awaitable), loop).result()
+
+
+def async_to_sync(func: Callable[P, Awaitable[T]]) -> Callable[P, T]:
+    """The sync twin of :func:`run_sync`: wrap an async function so that sync
+    code in a worker thread can call it (see :func:`await_sync`)."""
+
+    @functools.wraps(func)
+    def _async_to_sync_wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await_sync(func(*args, **kwargs))
+
+    return _async_to_sync_wrapper
+
+
+def _close(awaitable: Awaitable[Any]) -> None:
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()  # no "never awaited" warning for a coroutine we refuse

@@ -12,6 +12,10 @@ from quart.globals import _cv_app
 from quart.globals import _cv_request
 from quart.testing import QuartClient
 
+# Tests register plugins explicitly; installed plugins (the first-party ones in
+# plugins/) autoload only in the tests about discovery, which unset this.
+os.environ.setdefault("QUART_DISABLE_PLUGIN_AUTOLOAD", "1")
+
 
 @pytest.fixture
 def app() -> Quart:

@@ -2,14 +2,22 @@
 
 from .app import LifespanError
 from .app import TestApp
+from .cli import QuartCliRunner
 from .client import QuartClient
 from .client import ResponseIncompleteError
 from .client import TestHTTPConnection
+from .connections import TestWebsocketConnection
+from .connections import WebsocketDisconnect
+from .connections import WebsocketResponseError
 
 __all__ = [
     "LifespanError",
+    "QuartCliRunner",
     "QuartClient",
     "ResponseIncompleteError",
     "TestApp",
     "TestHTTPConnection",
+    "TestWebsocketConnection",
+    "WebsocketDisconnect",
+    "WebsocketResponseError",
 ]

@@ -21,9 +21,11 @@ from .utils import sentinel
 
 if TYPE_CHECKING:
     from ..app import Quart
+    from ..sessions import SessionMixin
     from ..typing import Message
     from ..typing import Scope
     from ..wrappers import Response
+    from .connections import TestWebsocketConnection
 
 
 class ResponseIncompleteError(Exception):
@@ -268,6 +270,7 @@ class QuartClient:
         )
         data = b"".join(m.get("body", b"") for m in messages[1:])
         sent_length = response_headers.get("Content-Length")
+        sent_type = "Content-Type" in response_headers
         response = self.app.response_class(
             data, status=start["status"], headers=response_headers
         )
@@ -275,6 +278,8 @@ class QuartClient:
             response.headers["Content-Length"] = sent_length
         else:
             response.headers.pop("Content-Length", None)
+        if not sent_type:  # e.g. a 304: keep it absent, not the default
+            response.headers.pop("Content-Type", None)
         self._store_cookies(scope, response_headers)
         return response
 
@@ -355,6 +360,54 @@ class QuartClient:
         except KeyError:
             pass
 
+    @asynccontextmanager
+    async def session_transaction(
+        self, path: str = "/", **kwargs: Any
+    ) -> AsyncIterator[SessionMixin]:
+        """Read and change the session the client's cookies carry, outside
+        a request: ``async with client.session_transaction() as sess:``.
+
+        The session is opened through the app's session interface in a test
+        request context for ``path`` (``kwargs`` as for :meth:`open`) and
+        saved back into the cookie jar as a response would save it.
+        """
+        if self.cookie_jar is None:
+            raise TypeError(
+                "Cookies are disabled. Create a client with use_cookies=True."
+            )
+        from ..asgi import decode_headers
+        from ..asgi import scope_path
+        from ..wrappers import Body
+
+        app = self.app
+        scope, body = make_test_scope_and_body(app, path, **kwargs)
+        self._add_cookies(scope)
+        root_path, request_path = scope_path(scope)
+        request = app.request_class(
+            scope["method"],
+            scope["scheme"],
+            request_path,
+            scope["query_string"],
+            decode_headers(scope["headers"]),
+            root_path,
+            scope["http_version"],
+            scope,
+            body=Body.from_data(body),
+        )
+        ctx = app.request_context(request)
+        interface = app.session_interface
+        async with ctx:
+            session = await interface.open_session(app, request)
+        if session is None:
+            raise RuntimeError("Session backend did not open a session.")
+        yield session
+        if interface.is_null_session(session):
+            return
+        response = app.response_class()
+        async with ctx:
+            await interface.save_session(app, session, response)
+        self._store_cookies(scope, response.headers)
+
     # -- streaming ------------------------------------------------------------
     @asynccontextmanager
     async def request(
@@ -382,6 +435,44 @@ class QuartClient:
         self._add_cookies(scope)
         async with TestHTTPConnection(self, scope) as connection:
             yield connection
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        headers: Any = None,
+        query_string: Any = None,
+        scheme: str = "ws",
+        subprotocols: list[str] | None = None,
+        root_path: str | None = None,
+        http_version: str = "1.1",
+        auth: Any = None,
+        subdomain: str | None = None,
+        scope_base: dict[str, Any] | None = None,
+        timeout: float = 5.0,
+    ) -> TestWebsocketConnection:
+        """A websocket to the app: ``async with client.websocket("/ws") as
+        ws: await ws.send("hi"); await ws.receive()``. Cookies in the jar
+        are sent with the handshake; every wait is bounded by ``timeout``
+        seconds. See :class:`~quart.testing.TestWebsocketConnection`."""
+        from .connections import TestWebsocketConnection
+        from .connections import make_test_websocket_scope
+
+        scope = make_test_websocket_scope(
+            self.app,
+            path,
+            headers=headers,
+            query_string=query_string,
+            scheme=scheme,
+            subprotocols=subprotocols,
+            root_path=root_path,
+            http_version=http_version,
+            auth=auth,
+            subdomain=subdomain,
+            scope_base=scope_base,
+        )
+        self._add_cookies(scope)
+        return TestWebsocketConnection(self, scope, timeout=timeout)
 
     # -- verbs ------------------------------------------------------------------
     async def get(self, path: str, **kwargs: Any) -> Response:

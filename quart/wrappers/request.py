@@ -27,6 +27,14 @@ from .base import BaseRequestWebsocket
 
 #: Returns the next ``(data, more_body)`` chunk of a request body.
 BodySource = Callable[[], Awaitable[tuple[bytes, bool]]]
+#: Sends an HTTP/2 push promise: ``(path, request headers)``.
+PushPromiseSender = Callable[[str, Headers], Awaitable[None]]
+#: Sends a 103 Early Hints response: a list of ``Link`` header values.
+EarlyHintsSender = Callable[[list[str]], Awaitable[None]]
+#: Request headers a pushed request inherits (as Quart does).
+SERVER_PUSH_HEADERS_TO_COPY = frozenset(
+    {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
+)
 
 _UNSET: Any = object()
 
@@ -166,6 +174,9 @@ class Request(BaseRequestWebsocket):
 
     body_class = Body
     form_data_parser_class = FormDataParser
+    # Set by the ASGI layer where the server supports them (HTTP/2 and up).
+    _send_push_promise: PushPromiseSender | None = None
+    _send_early_hints: EarlyHintsSender | None = None
 
     def __init__(
         self,
@@ -179,10 +190,16 @@ class Request(BaseRequestWebsocket):
         scope: Scope,
         *,
         body: Body | BodySource | None = None,
+        send_push_promise: PushPromiseSender | None = None,
+        send_early_hints: EarlyHintsSender | None = None,
     ) -> None:
         super().__init__(
             method, scheme, path, query_string, headers, root_path, http_version, scope
         )
+        if send_push_promise is not None:
+            self._send_push_promise = send_push_promise
+        if send_early_hints is not None:
+            self._send_early_hints = send_early_hints
         self._body = body
         self._form: MultiDict[str, str] | None = None
         self._files: MultiDict[str, FileStorage] | None = None
@@ -307,6 +324,32 @@ class Request(BaseRequestWebsocket):
     def values(self) -> Awaitable[CombinedMultiDict[str, str]]:
         """Awaitable ``args`` combined with ``form`` (just ``args`` for GET)."""
         return self._get_values()
+
+    # -- HTTP/2 extras ----------------------------------------------------
+    async def send_push_promise(self, path: str) -> None:
+        """Ask the server to push ``path`` (a same-origin path such as
+        ``/static/app.css``) along with this response. Works where the
+        server supports ASGI server push (HTTP/2 and later); does nothing
+        otherwise, so it is always safe to call."""
+        sender = self._send_push_promise
+        if sender is None:
+            return
+        headers = Headers()
+        for name, value in self.headers.items():
+            if name.lower() in SERVER_PUSH_HEADERS_TO_COPY:
+                headers.add(name, value)
+        await sender(path, headers)
+
+    async def send_early_hints(self, *links: str) -> None:
+        """Send a ``103 Early Hints`` response with these ``Link`` header
+        values (``'</app.css>; rel=preload; as=style'``) before the real
+        one, so the browser can start fetching them. Works where the server
+        supports ASGI early hints (HTTP/2 and later); does nothing otherwise.
+        Call it before the view returns."""
+        sender = self._send_early_hints
+        if sender is None or not links:
+            return
+        await sender(list(links))
 
     # -- JSON -------------------------------------------------------------
     @property

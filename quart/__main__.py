@@ -1,0 +1,5 @@
+"""``python -m quart``: the ``quart`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,174 @@
+"""Every hook a Quart plugin can implement.
+
+A plugin is any object or module with functions named after these specs and
+marked with :data:`quart.hookimpl`. An implementation may accept any subset
+of the arguments. Hooks marked *may be async* can be ``async def``; the core
+awaits them in plugin order. *firstresult* hooks stop at the first
+implementation that answers (returns non-``None`` after awaiting); a plugin
+overrides a built-in default by answering first (``tryfirst=True``, or
+simply because plugins registered later are called earlier).
+
+Per-request hooks (``quart_request_*`` and ``quart_websocket_*``) are looked
+up once, when the app starts serving; an app with no implementation of one
+pays nothing for it per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .app import Quart
+    from .sessions import SessionInterface
+    from .wrappers import Request
+    from .wrappers import Response
+
+#: Marks a hook specification (for plugins that add their own hooks).
+hookspec = pluggy.HookspecMarker("quart")
+#: Marks a hook implementation in a plugin.
+hookimpl = pluggy.HookimplMarker("quart")
+
+
+# -- app set-up -------------------------------------------------------------
+@hookspec
+def quart_app_created(app: Quart) -> None:
+    """Called at the end of ``Quart(...)``, for every plugin.
+
+    Configure the app here: set config defaults, register routes, blueprints
+    or hooks, call a Flask-style extension's ``init_app(app)``, replace
+    ``app.json``, or wrap ``app.asgi_app`` with ASGI middleware. An exception
+    is reported as a :class:`~quart.plugins.PluginError` naming the plugin.
+    Sync only.
+    """
+
+
+# -- serving lifespan ---------------------------------------------------------
+@hookspec
+def quart_startup(app: Quart) -> Awaitable[None] | None:
+    """Called when the app starts serving (ASGI lifespan startup), after the
+    app's ``before_serving`` functions, inside an app context. May be async.
+    An exception fails the startup."""
+
+
+@hookspec
+def quart_shutdown(app: Quart) -> Awaitable[None] | None:
+    """Called when the app stops serving (ASGI lifespan shutdown), after the
+    app's ``after_serving`` functions, inside an app context. May be async."""
+
+
+# -- requests -----------------------------------------------------------------
+@hookspec
+def quart_request_started(app: Quart, request: Request) -> Any:
+    """Called for each HTTP request before the ``before_request`` functions,
+    inside the request context. May be async.
+
+    Returning a value (anything a view may return) short-circuits the
+    request: it becomes the response and the view is not called; the
+    after-request processing still runs.
+    """
+
+
+@hookspec
+def quart_request_finished(
+    app: Quart, request: Request, response: Response
+) -> Awaitable[None] | None:
+    """Called with the final response of each HTTP request, after the
+    ``after_request`` functions and before the response is sent. May be
+    async. Changing ``response`` (headers, cookies) is allowed."""
+
+
+@hookspec
+def quart_request_exception(
+    app: Quart, request: Request, exception: BaseException
+) -> Awaitable[None] | None:
+    """Called when a request raised an exception no error handler handled
+    (before the 500 response is made). May be async. For reporting only."""
+
+
+@hookspec
+def quart_request_teardown(
+    app: Quart, request: Request, exception: BaseException | None
+) -> Awaitable[None] | None:
+    """Called when the request context is torn down, after the
+    ``teardown_request`` functions, with the unhandled exception or
+    ``None``. May be async. Always called, even after errors."""
+
+
+@hookspec
+def quart_websocket_started(app: Quart, websocket: Any) -> Any:
+    """The websocket twin of :func:`quart_request_started`: called before the
+    ``before_websocket`` functions. May be async. Returning a value rejects
+    the websocket with that response."""
+
+
+@hookspec
+def quart_websocket_finished(
+    app: Quart, websocket: Any, response: Response | None
+) -> Awaitable[None] | None:
+    """Called when a websocket handler finished (``response`` is ``None``
+    for a normally closed websocket). May be async."""
+
+
+@hookspec
+def quart_websocket_exception(
+    app: Quart, websocket: Any, exception: BaseException
+) -> Awaitable[None] | None:
+    """Called when a websocket handler raised an unhandled exception. May be
+    async."""
+
+
+@hookspec
+def quart_websocket_teardown(
+    app: Quart, websocket: Any, exception: BaseException | None
+) -> Awaitable[None] | None:
+    """Called when the websocket context is torn down. May be async."""
+
+
+# -- sessions -------------------------------------------------------------------
+@hookspec(firstresult=True)
+def quart_session_interface(app: Quart) -> SessionInterface | None:
+    """*firstresult*: the :class:`~quart.sessions.SessionInterface` the app
+    uses, unless ``app.session_interface`` was set explicitly. The built-in
+    answer is the signed-cookie interface. Sync (the answer is needed before
+    the first request)."""
+
+
+# -- serving --------------------------------------------------------------------
+@hookspec(firstresult=True)
+def quart_serve(app: Quart, options: Any) -> Awaitable[bool] | bool | None:
+    """*firstresult*: serve ``app`` with ``options`` (a
+    :class:`~quart.serving.ServeOptions`) until shut down, and return
+    ``True``; return ``None`` if ``options.server`` names another server.
+    May be async (it then runs in the caller's event loop). The built-in
+    answers for ``"hypercorn"`` (the default)."""
+
+
+@hookspec
+def quart_server_names() -> list[str]:  # type: ignore[empty-body]
+    """Every plugin: the server names it can serve with (for ``--server``)."""
+
+
+# -- command line ---------------------------------------------------------------
+@hookspec
+def quart_cli_commands(cli: click.Group) -> None:
+    """Every plugin: add click commands to the ``quart`` command group
+    (``cli.add_command(...)``). Sync."""
+
+
+#: Hooks called per HTTP request or websocket; snapshotted at freeze time.
+PER_REQUEST_HOOKS = (
+    "quart_request_started",
+    "quart_request_finished",
+    "quart_request_exception",
+    "quart_request_teardown",
+    "quart_websocket_started",
+    "quart_websocket_finished",
+    "quart_websocket_exception",
+    "quart_websocket_teardown",
+)

@@ -1,0 +1,126 @@
+"""How sync code gets values out of Quart's async API.
+
+Two situations, two answers, no change to asyncio:
+
+* In a worker thread Quart started (a sync view, hook or handler run by
+  ``app.ensure_async``), the work is sent to the event loop with
+  :func:`quart.sync.await_sync` and the thread waits for the result.
+* On the event loop's own thread (sync code called from an async view, or by
+  the core itself), nothing may wait. The coroutine is *driven* in place: it
+  is stepped with ``send(None)`` until it returns, with sync functions that
+  Quart would normally send to a thread called inline instead. Work that
+  really needs I/O (an unread request body, a socket) cannot finish this
+  way, and raises :class:`SyncCallError` naming the call.
+
+Which of the two an API call takes, or whether it returns an awaitable, is
+decided by the caller's code flags: a coroutine (or async generator) caller
+gets the awaitable, any other caller gets the value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import sys
+import threading
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
+
+from quart.sync import _worker_loop
+from quart.sync import await_sync
+
+T = TypeVar("T")
+
+#: Code flags of frames that may ``await``.
+ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+ASYNC_FLAGS |= inspect.CO_ITERABLE_COROUTINE
+
+
+class SyncCallError(RuntimeError):
+    """An async-only operation was used from sync code on the event loop
+    thread and would have to wait for I/O to finish."""
+
+
+class _DriveState(threading.local):
+    depth = 0
+
+
+_state = _DriveState()
+
+
+def driving() -> bool:
+    """True while a coroutine is being driven in place on this thread: sync
+    functions should then be called inline rather than sent to a thread."""
+    return _state.depth > 0
+
+
+def caller_is_async(depth: int = 1) -> bool:
+    """Whether the frame ``depth`` levels above the caller of this function
+    is a coroutine or async generator."""
+    return bool(sys._getframe(depth + 1).f_code.co_flags & ASYNC_FLAGS)
+
+
+def drive(awaitable: Awaitable[T], what: str) -> T:
+    """Run ``awaitable`` to completion in place, without an event loop
+    waiting on it; raise :class:`SyncCallError` if it has to wait for I/O."""
+    iterator = awaitable.__await__()
+    _state.depth += 1
+    try:
+        try:
+            yielded = iterator.send(None)
+            while yielded is None:  # a bare yield (asyncio.sleep(0)): go on
+                yielded = iterator.send(None)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+    finally:
+        _state.depth -= 1
+    iterator.close()
+    raise SyncCallError(
+        f"{what} was called from sync code running on the event loop thread,"
+        " and it needs to wait for I/O to finish, which would block the loop."
+        f" Await it instead ('await {what}') from an async function, or call it"
+        " from a sync function that Quart runs in a worker thread (a sync view,"
+        " hook or handler)."
+    )
+
+
+def call_sync(awaitable: Awaitable[T], what: str) -> T:
+    """The value of ``awaitable`` for a sync caller: waited for through the
+    loop in a Quart worker thread, driven in place anywhere else."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        if _worker_loop.get() is not None:
+            return await_sync(awaitable)
+    return drive(awaitable, what)
+
+
+def hybrid(func: Callable[..., Awaitable[T]], name: str | None = None) -> Any:
+    """Wrap the async function ``func`` so that coroutine callers get the
+    awaitable and every other caller gets the value (Flask's sync API)."""
+    what = f"{name or func.__name__}()"
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        awaitable = func(*args, **kwargs)
+        if sys._getframe(1).f_code.co_flags & ASYNC_FLAGS:
+            return awaitable
+        return call_sync(awaitable, what)
+
+    wrapper.__quart_async__ = func  # type: ignore[attr-defined]
+    return wrapper
+
+
+def async_to_sync(func: Callable[..., Awaitable[T]]) -> Callable[..., T]:
+    """A sync function that calls the async ``func`` and returns its value
+    (Flask's ``app.async_to_sync``)."""
+    what = f"{getattr(func, '__name__', 'function')}()"
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return call_sync(func(*args, **kwargs), what)
+
+    return wrapper

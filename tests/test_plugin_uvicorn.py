@@ -1,0 +1,127 @@
+"""The first-party quart-uvicorn plugin: serving through the quart_serve hook."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from quart import Quart
+
+pytest.importorskip("quart_uvicorn")
+pytest.importorskip("uvicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+
+
+def test_offers_the_uvicorn_server(autoload: None) -> None:
+    from quart.serving import server_names
+
+    app = Quart(__name__)
+    assert server_names(app) == ["hypercorn", "uvicorn"]
+    assert server_names(Quart(__name__, disable_plugins=["uvicorn"])) == ["hypercorn"]
+
+
+async def test_run_task_serves_with_uvicorn(autoload: None) -> None:
+    app = Quart(__name__)
+    events: list[str] = []
+
+    @app.get("/")
+    async def index() -> str:
+        return "served by uvicorn"
+
+    @app.after_serving
+    async def after() -> None:
+        events.append("after_serving")
+
+    port = _free_port()
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(
+        app.run_task(
+            port=port, server="uvicorn", shutdown_trigger=stop.wait, log_level="error"
+        )
+    )
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    response = await client.get(f"http://127.0.0.1:{port}/")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.05)
+            else:
+                pytest.fail("uvicorn did not start")
+        assert response.text == "served by uvicorn"
+        assert response.headers["server"] == "uvicorn"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert events == ["after_serving"]
+
+
+def test_quart_run_server_uvicorn_and_sigterm(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        textwrap.dedent(
+            """
+            from pathlib import Path
+            from quart import Quart
+
+            app = Quart(__name__)
+
+            @app.get("/")
+            async def index():
+                return "hello"
+
+            @app.after_serving
+            async def after():
+                Path("stopped.txt").write_text("yes")
+            """
+        )
+    )
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "QUART_DISABLE_PLUGIN_AUTOLOAD"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quart", "run", "--server", "uvicorn", "-p", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"server did not start:\n{output}")
+                time.sleep(0.1)
+        assert response.text == "hello"
+        assert response.headers["server"] == "uvicorn"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (tmp_path / "stopped.txt").read_text() == "yes"
