@@ -1228,6 +1228,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run each request in its own asyncio task, as a server does",
     )
     parser.add_argument(
+        "--flask-patch",
+        action="store_true",
+        help="import quart_flask_patch first (to measure the Flask shim's cost)",
+    )
+    parser.add_argument(
         "--check-target",
         action="store_true",
         help=f"exit 1 if any quart/starlette ratio exceeds {TARGET_RATIO}",
@@ -1279,6 +1284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     names = args.workload or list(WORKLOADS)
     names = list(dict.fromkeys(names))
+    if args.flask_patch:
+        import quart_flask_patch  # noqa: F401  (before any app is built)
     error = check_imports(args.apps)
     if error:
         print(error, file=sys.stderr)

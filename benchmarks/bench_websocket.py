@@ -139,9 +139,12 @@ class Connection:
                 self.accepted_first = False
             self.echoes.append(message["text"])
             waiter = self._waiter
-            if waiter is not None and len(self.echoes) >= self._need:
-                if not waiter.done():
-                    waiter.set_result(None)
+            if (
+                waiter is not None
+                and len(self.echoes) >= self._need
+                and not waiter.done()
+            ):
+                waiter.set_result(None)
         elif kind == "websocket.accept":
             if self.accepted_first is None:
                 self.accepted_first = True

@@ -111,18 +111,19 @@ def _make_timedelta(value: timedelta | int) -> timedelta:
     return timedelta(seconds=value)
 
 
-async def _resolve(value: Any) -> Any:
+async def _resolve(value: Awaitable[T] | T) -> T:
     """Await ``value`` if it is awaitable. Used on the error and ``OPTIONS``
     paths only: Flask extensions may replace ``handle_exception`` and
     friends with sync functions, which return values instead."""
     if inspect.isawaitable(value):
-        return await value
+        return cast(T, await value)
     return value
 
 
 class _HookChain(NamedTuple):
-    """The request hooks that apply to one blueprint, in calling order,
-    already made async: computed once, reused by every request."""
+    """The request (or websocket) hooks that apply to one blueprint, in
+    calling order, already made async: computed once, reused by every
+    request."""
 
     url_value_preprocessors: tuple[
         Callable[[str | None, dict[str, Any] | None], None], ...
@@ -131,18 +132,6 @@ class _HookChain(NamedTuple):
     after: tuple[Callable[[Response], Awaitable[Response]], ...]
     teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
     context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
-
-
-class _WebsocketHookChain(NamedTuple):
-    """The websocket hooks that apply to one blueprint, in calling order,
-    already made async: computed once, reused by every websocket."""
-
-    url_value_preprocessors: tuple[
-        Callable[[str | None, dict[str, Any] | None], None], ...
-    ]
-    before: tuple[Callable[[], Awaitable[Any]], ...]
-    after: tuple[Callable[[Response | None], Awaitable[Response | None]], ...]
-    teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
 
 
 class Quart(Scaffold):
@@ -188,6 +177,10 @@ class Quart(Scaffold):
     _request_finished_hooks: tuple[Callable[..., Any], ...] = ()
     _request_exception_hooks: tuple[Callable[..., Any], ...] = ()
     _request_teardown_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_started_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_teardown_hooks: tuple[Callable[..., Any], ...] = ()
     default_config = DEFAULT_CONFIG
     #: The class of :attr:`jinja_env`.
     jinja_environment: type[Environment] = Environment
@@ -252,7 +245,7 @@ class Quart(Scaffold):
 
         self._got_first_request = False
         self._hook_chains: dict[str | None, _HookChain] = {}
-        self._websocket_hook_chains: dict[str | None, _WebsocketHookChain] = {}
+        self._websocket_hook_chains: dict[str | None, _HookChain] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
 
@@ -359,6 +352,10 @@ class Quart(Scaffold):
         self._request_finished_hooks = plugins.callers("quart_request_finished")
         self._request_exception_hooks = plugins.callers("quart_request_exception")
         self._request_teardown_hooks = plugins.callers("quart_request_teardown")
+        self._websocket_started_hooks = plugins.callers("quart_websocket_started")
+        self._websocket_finished_hooks = plugins.callers("quart_websocket_finished")
+        self._websocket_exception_hooks = plugins.callers("quart_websocket_exception")
+        self._websocket_teardown_hooks = plugins.callers("quart_websocket_teardown")
         self._got_first_request = True
 
     @property
@@ -883,11 +880,14 @@ class Quart(Scaffold):
             await send_signal(appcontext_tearing_down, self, exc=exc)
 
     # -- the request pipeline ---------------------------------------------
-    def _hooks_for(self, blueprint: str | None) -> _HookChain:
-        """The hook chain for requests to ``blueprint`` (``None``: the app),
-        computed on first use."""
+    def _hooks_for(self, blueprint: str | None, websocket: bool = False) -> _HookChain:
+        """The hook chain for requests (or websockets) to ``blueprint``
+        (``None``: the app), computed on first use and kept once the app
+        serves: app first then outer to inner blueprint for before-hooks,
+        the reverse for after and teardown hooks, as Flask orders them."""
+        cache = self._websocket_hook_chains if websocket else self._hook_chains
         try:
-            return self._hook_chains[blueprint]
+            return cache[blueprint]
         except KeyError:
             pass
         names: list[str] = []
@@ -896,33 +896,42 @@ class Quart(Scaffold):
             names = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
         outer_first: tuple[str | None, ...] = (None, *reversed(names))
         inner_first: tuple[str | None, ...] = (*names, None)
+        if websocket:
+            before, after, teardown = (
+                self.before_websocket_funcs,
+                self.after_websocket_funcs,
+                self.teardown_websocket_funcs,
+            )
+        else:
+            before, after, teardown = (
+                self.before_request_funcs,
+                self.after_request_funcs,
+                self.teardown_request_funcs,
+            )
+
+        def outer_to_inner(registry: dict[Any, list[Any]]) -> tuple[Any, ...]:
+            return tuple(
+                self.ensure_async(f) for n in outer_first for f in registry.get(n, ())
+            )
+
+        def inner_to_outer(registry: dict[Any, list[Any]]) -> tuple[Any, ...]:
+            return tuple(
+                self.ensure_async(f)
+                for n in inner_first
+                for f in reversed(registry.get(n, ()))
+            )
+
         chain_ = _HookChain(
             url_value_preprocessors=tuple(
                 f for n in outer_first for f in self.url_value_preprocessors.get(n, ())
             ),
-            before=tuple(
-                self.ensure_async(f)
-                for n in outer_first
-                for f in self.before_request_funcs.get(n, ())
-            ),
-            after=tuple(
-                self.ensure_async(f)
-                for n in inner_first
-                for f in reversed(self.after_request_funcs.get(n, ()))
-            ),
-            teardown=tuple(
-                self.ensure_async(f)
-                for n in inner_first
-                for f in reversed(self.teardown_request_funcs.get(n, ()))
-            ),
-            context_processors=tuple(
-                self.ensure_async(f)
-                for n in outer_first
-                for f in self.template_context_processors.get(n, ())
-            ),
+            before=outer_to_inner(before),
+            after=inner_to_outer(after),
+            teardown=inner_to_outer(teardown),
+            context_processors=outer_to_inner(self.template_context_processors),
         )
         if self._got_first_request:
-            self._hook_chains[blueprint] = chain_
+            cache[blueprint] = chain_
         return chain_
 
     def _view_for(self, endpoint: str) -> Callable[..., Awaitable[Any]]:
@@ -1141,42 +1150,9 @@ class Quart(Scaffold):
         return response
 
     # -- the websocket pipeline -------------------------------------------
-    def _websocket_hooks_for(self, blueprint: str | None) -> _WebsocketHookChain:
-        """The websocket hook chain for ``blueprint`` (``None``: the app),
-        computed on first use and kept once the app serves."""
-        try:
-            return self._websocket_hook_chains[blueprint]
-        except KeyError:
-            pass
-        names: list[str] = []
-        if blueprint is not None:
-            parts = blueprint.split(".")
-            names = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
-        outer_first: tuple[str | None, ...] = (None, *reversed(names))
-        inner_first: tuple[str | None, ...] = (*names, None)
-        chain_ = _WebsocketHookChain(
-            url_value_preprocessors=tuple(
-                f for n in outer_first for f in self.url_value_preprocessors.get(n, ())
-            ),
-            before=tuple(
-                self.ensure_async(f)
-                for n in outer_first
-                for f in self.before_websocket_funcs.get(n, ())
-            ),
-            after=tuple(
-                self.ensure_async(f)
-                for n in inner_first
-                for f in reversed(self.after_websocket_funcs.get(n, ()))
-            ),
-            teardown=tuple(
-                self.ensure_async(f)
-                for n in inner_first
-                for f in reversed(self.teardown_websocket_funcs.get(n, ()))
-            ),
-        )
-        if self._got_first_request:
-            self._websocket_hook_chains[blueprint] = chain_
-        return chain_
+    def _websocket_hooks_for(self, blueprint: str | None) -> _HookChain:
+        """The websocket hook chain for ``blueprint`` (``None``: the app)."""
+        return self._hooks_for(blueprint, websocket=True)
 
     async def handle_websocket(self, websocket: Websocket) -> Response | None:
         """Handle one websocket, from pushing its context to teardown.
@@ -1227,7 +1203,13 @@ class Quart(Scaffold):
             try:
                 if websocket_started.receivers:
                     await send_signal(websocket_started, self)
-                rv = await self.preprocess_websocket(ctx)
+                rv = None
+                if self._websocket_started_hooks:
+                    rv = await call_until_answer(
+                        self._websocket_started_hooks, self, websocket
+                    )
+                if rv is None:
+                    rv = await self.preprocess_websocket(ctx)
                 if rv is None:
                     rv = await self.dispatch_websocket(ctx)
             except asyncio.CancelledError:
@@ -1289,6 +1271,10 @@ class Quart(Scaffold):
             response = await self.postprocess_websocket(response, ctx)
             if websocket_finished.receivers:
                 await send_signal(websocket_finished, self, response=response)
+            if self._websocket_finished_hooks:
+                await call_each(
+                    self._websocket_finished_hooks, self, ctx.websocket, response
+                )
         except Exception:
             if not from_error_handler:
                 raise
@@ -1328,6 +1314,9 @@ class Quart(Scaffold):
             return None  # the client left: not an application error
         if got_websocket_exception.receivers:
             await send_signal(got_websocket_exception, self, exception=e)
+        if self._websocket_exception_hooks:
+            websocket = _cv_websocket.get().websocket
+            await call_each(self._websocket_exception_hooks, self, websocket, e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
@@ -1354,6 +1343,10 @@ class Quart(Scaffold):
             await func(exc)
         if websocket_tearing_down.receivers:
             await send_signal(websocket_tearing_down, self, exc=exc)
+        if self._websocket_teardown_hooks:
+            await call_each(
+                self._websocket_teardown_hooks, self, ctx.websocket, exc
+            )
 
     # -- errors -----------------------------------------------------------
     def _find_error_handler(
@@ -1413,7 +1406,7 @@ class Quart(Scaffold):
         ):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return await _resolve(self.handle_http_exception(e))  # type: ignore[no-any-return]
+            return await _resolve(self.handle_http_exception(e))
         handler = self._find_error_handler(e, self._context_blueprints())
         if handler is None:
             raise e

@@ -74,6 +74,30 @@ def scope_path(scope: Scope) -> tuple[str, str]:
     return root_path, path
 
 
+async def send_body(
+    app: Quart, response: Response, send: ASGISendCallable, message_type: str
+) -> None:
+    """Send a response body as ``message_type`` messages: data in one
+    message, anything else streamed chunk by chunk within the response's
+    timeout (``RESPONSE_TIMEOUT`` by default). A body that is too slow is cut
+    off; the server then closes the incomplete response."""
+    body = response.response
+    if type(body) is DataBody:
+        await send({"type": message_type, "body": body.data[body.begin : body.end]})
+        return
+    timeout: Any = response.timeout
+    if timeout is DEFAULT_TIMEOUT:
+        timeout = app.config["RESPONSE_TIMEOUT"]
+    try:
+        async with asyncio.timeout(timeout), body as chunks:
+            async for chunk in chunks:
+                if chunk:
+                    await send({"type": message_type, "body": chunk, "more_body": True})
+    except TimeoutError:
+        return
+    await send({"type": message_type, "body": b""})
+
+
 class ASGIHTTPConnection:
     """One HTTP request/response exchange."""
 
@@ -200,7 +224,6 @@ class ASGIHTTPConnection:
         await send(
             {"type": "http.response.start", "status": status, "headers": headers}
         )
-        body = response.response
         if (
             request.method == "HEAD"
             or status in _NO_BODY_STATUSES
@@ -208,28 +231,7 @@ class ASGIHTTPConnection:
         ):
             await send({"type": "http.response.body", "body": b""})
             return
-        if type(body) is DataBody:
-            await send(
-                {"type": "http.response.body", "body": body.data[body.begin : body.end]}
-            )
-            return
-        timeout: Any = response.timeout
-        if timeout is DEFAULT_TIMEOUT:
-            timeout = self.app.config["RESPONSE_TIMEOUT"]
-        try:
-            async with asyncio.timeout(timeout), body as chunks:
-                async for chunk in chunks:
-                    if chunk:
-                        await send(
-                            {
-                                "type": "http.response.body",
-                                "body": chunk,
-                                "more_body": True,
-                            }
-                        )
-        except TimeoutError:
-            return  # too slow: stop; the server closes the incomplete response
-        await send({"type": "http.response.body", "body": b""})
+        await send_body(self.app, response, send, "http.response.body")
 
     # -- the request body and disconnects -------------------------------------
     def _start_pump(self) -> None:
@@ -585,28 +587,7 @@ class ASGIWebsocketConnection:
                 "headers": encode_headers(response.headers),
             }
         )
-        body = response.response
-        if type(body) is DataBody:
-            data = body.data[body.begin : body.end]
-            await send({"type": "websocket.http.response.body", "body": data})
-            return
-        timeout: Any = response.timeout
-        if timeout is DEFAULT_TIMEOUT:
-            timeout = self.app.config["RESPONSE_TIMEOUT"]
-        try:
-            async with asyncio.timeout(timeout), body as chunks:
-                async for chunk in chunks:
-                    if chunk:
-                        await send(
-                            {
-                                "type": "websocket.http.response.body",
-                                "body": chunk,
-                                "more_body": True,
-                            }
-                        )
-        except TimeoutError:
-            return
-        await send({"type": "websocket.http.response.body", "body": b""})
+        await send_body(self.app, response, send, "websocket.http.response.body")
 
 
 class ASGILifespan:

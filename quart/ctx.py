@@ -12,10 +12,12 @@ import sys
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextvars import ContextVar
 from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Self
 from typing import TypeVar
 
 from werkzeug.exceptions import HTTPException
@@ -127,45 +129,43 @@ class AppContext:
         return ctx
 
 
-class RequestContext:
-    """Makes ``request`` and ``session`` available; pushes an app context
-    too if the app's is not already active."""
+class _ConnectionContext:
+    """What request and websocket contexts share: pushing one also pushes
+    the app's context if it is not active, opens the session and matches
+    the URL; popping the last push runs the teardown functions."""
+
+    _var: ContextVar[Any]
+    _kind = "connection"
+    _websocket = False
 
     def __init__(
-        self,
-        app: Quart,
-        request: Request,
-        session: SessionMixin | None = None,
+        self, app: Quart, connection: Any, session: SessionMixin | None = None
     ) -> None:
         self.app = app
-        self.request = request
+        self._connection = connection
         self.url_adapter: MapAdapter | None = None
         try:
-            self.url_adapter = app.create_url_adapter(request)
+            self.url_adapter = app.create_url_adapter(connection)
         except HTTPException as error:
-            request.routing_exception = error
+            connection.routing_exception = error
         self.session: SessionMixin | None = session
-        self.flashes: list[tuple[str, Any]] | None = None
-        self._hooks: Any = None  # the app's hook chain for this request
-        self._after_request_functions: list[
-            Callable[[Response], Awaitable[Response]]
-        ] = []
-        self._tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
+        self._hooks: Any = None  # the app's hook chain for this connection
+        self._tokens: list[tuple[Token[Any], AppContext | None]] = []
 
     def match_request(self) -> None:
         """Match the URL; a routing failure is stored, raised at dispatch."""
         assert self.url_adapter is not None
-        request = self.request
+        connection = self._connection
         try:
-            request.url_rule, request.view_args = self.url_adapter.match(  # type: ignore[assignment]
-                request.path,
-                request.method,
+            connection.url_rule, connection.view_args = self.url_adapter.match(
+                connection.path,
+                None if self._websocket else connection.method,
                 return_rule=True,
-                query_args=request.query_string.decode("latin-1"),
-                websocket=False,
+                query_args=connection.query_string.decode("latin-1"),
+                websocket=self._websocket,
             )
         except HTTPException as error:
-            request.routing_exception = error
+            connection.routing_exception = error
 
     async def push(self) -> None:
         app_ctx = _cv_app.get(None)
@@ -174,34 +174,37 @@ class RequestContext:
             await app_ctx.push()
         else:
             app_ctx = None
-        self._tokens.append((_cv_request.set(self), app_ctx))
+        self._tokens.append((self._var.set(self), app_ctx))
         if self.session is None:
             interface = self.app.session_interface
-            session = await interface.open_session(self.app, self.request)
+            session = await interface.open_session(self.app, self._connection)
             if session is None:
                 session = await interface.make_null_session(self.app)
             self.session = session
-        if self.url_adapter is not None and self.request.url_rule is None:
+        if self.url_adapter is not None and self._connection.url_rule is None:
             self.match_request()
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        raise NotImplementedError
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
             if len(self._tokens) == 1:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                await self.app.do_teardown_request(exc)
+                await self._teardown(exc)
         finally:
-            current = _cv_request.get(None)
+            current = self._var.get(None)
             token, app_ctx = self._tokens.pop()
-            _cv_request.reset(token)
+            self._var.reset(token)
             if app_ctx is not None:
                 await app_ctx.pop(exc)
         if current is not self:
             raise AssertionError(
-                f"Popped wrong request context ({current!r} not {self!r})"
+                f"Popped wrong {self._kind} context ({current!r} not {self!r})"
             )
 
-    async def __aenter__(self) -> RequestContext:
+    async def __aenter__(self) -> Self:
         await self.push()
         return self
 
@@ -213,100 +216,52 @@ class RequestContext:
     ) -> None:
         await self.pop(exc_value)
 
-    def copy(self) -> RequestContext:
-        """A new context for the same request and session."""
-        return type(self)(self.app, self.request, self.session)
+    def copy(self) -> Self:
+        """A new context for the same connection and session."""
+        return type(self)(self.app, self._connection, self.session)
+
+
+class RequestContext(_ConnectionContext):
+    """Makes ``request`` and ``session`` available; pushes an app context
+    too if the app's is not already active."""
+
+    _var = _cv_request
+    _kind = "request"
+
+    def __init__(
+        self, app: Quart, request: Request, session: SessionMixin | None = None
+    ) -> None:
+        super().__init__(app, request, session)
+        self.request = request
+        self.flashes: list[tuple[str, Any]] | None = None
+        self._after_request_functions: list[
+            Callable[[Response], Awaitable[Response]]
+        ] = []
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_request(exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}]>"
 
 
-class WebsocketContext:
+class WebsocketContext(_ConnectionContext):
     """Makes ``websocket`` and ``session`` available; pushes an app context
     too if the app's is not already active. The websocket twin of
     :class:`RequestContext`."""
 
+    _var = _cv_websocket
+    _kind = "websocket"
+    _websocket = True
+
     def __init__(
-        self,
-        app: Quart,
-        websocket: Websocket,
-        session: SessionMixin | None = None,
+        self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
     ) -> None:
-        self.app = app
+        super().__init__(app, websocket, session)
         self.websocket = websocket
-        self.url_adapter: MapAdapter | None = None
-        try:
-            self.url_adapter = app.create_url_adapter(websocket)
-        except HTTPException as error:
-            websocket.routing_exception = error
-        self.session: SessionMixin | None = session
-        self._hooks: Any = None  # the app's websocket hook chain
-        self._tokens: list[tuple[Token[WebsocketContext], AppContext | None]] = []
 
-    def match_request(self) -> None:
-        """Match the URL against websocket rules; a failure is stored and
-        raised at dispatch."""
-        assert self.url_adapter is not None
-        websocket = self.websocket
-        try:
-            websocket.url_rule, websocket.view_args = self.url_adapter.match(  # type: ignore[assignment]
-                websocket.path,
-                return_rule=True,
-                query_args=websocket.query_string.decode("latin-1"),
-                websocket=True,
-            )
-        except HTTPException as error:
-            websocket.routing_exception = error
-
-    async def push(self) -> None:
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = self.app.app_context()
-            await app_ctx.push()
-        else:
-            app_ctx = None
-        self._tokens.append((_cv_websocket.set(self), app_ctx))
-        if self.session is None:
-            interface = self.app.session_interface
-            session = await interface.open_session(self.app, self.websocket)  # type: ignore[arg-type]
-            if session is None:
-                session = await interface.make_null_session(self.app)
-            self.session = session
-        if self.url_adapter is not None and self.websocket.url_rule is None:
-            self.match_request()
-
-    async def pop(self, exc: BaseException | None = _sentinel) -> None:
-        try:
-            if len(self._tokens) == 1:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                await self.app.do_teardown_websocket(exc)
-        finally:
-            current = _cv_websocket.get(None)
-            token, app_ctx = self._tokens.pop()
-            _cv_websocket.reset(token)
-            if app_ctx is not None:
-                await app_ctx.pop(exc)
-        if current is not self:
-            raise AssertionError(
-                f"Popped wrong websocket context ({current!r} not {self!r})"
-            )
-
-    async def __aenter__(self) -> WebsocketContext:
-        await self.push()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.pop(exc_value)
-
-    def copy(self) -> WebsocketContext:
-        """A new context for the same websocket and session."""
-        return type(self)(self.app, self.websocket, self.session)
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_websocket(exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.websocket.url!r}>"

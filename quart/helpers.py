@@ -31,7 +31,6 @@ from zlib import adler32
 
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
-from werkzeug.http import remove_entity_headers
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.security import safe_join
 from werkzeug.utils import redirect as _werkzeug_redirect
@@ -389,9 +388,6 @@ async def send_file(
             raise
         if response.status_code in (304, 412) and path is None:
             cast(IO[bytes], path_or_file).close()  # its body was dropped
-        if response.status_code == 304:
-            # as werkzeug does: a 304 carries no representation metadata
-            remove_entity_headers(response.headers)
     return response
 
 

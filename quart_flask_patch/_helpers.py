@@ -24,7 +24,6 @@ from quart.globals import _cv_request
 from ._bridge import hybrid
 
 
-
 async def _make_response(*args: Any) -> Any:
     # A Flask-style sync decorator around an ``async def`` view passes the
     # view's coroutine here: await it first.

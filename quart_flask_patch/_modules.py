@@ -60,9 +60,10 @@ def _specs() -> dict[str, dict[str, Any]]:
     from quart.globals import _cv_request
     from quart.scaffold import _endpoint_from_view_func
     from quart.scaffold import get_root_path
-    from quart.testing import QuartCliRunner
     from quart.testing import QuartClient
+    from quart.testing import QuartCliRunner
 
+    from . import _cli
     from . import _helpers
 
     helpers = {
@@ -140,7 +141,11 @@ def _specs() -> dict[str, dict[str, Any]]:
         "flask.wrappers": _public("quart.wrappers"),
         "flask.sessions": _public("quart.sessions"),
         "flask.config": _public("quart.config"),
-        "flask.cli": {**_public("quart.cli"), "FlaskGroup": QuartGroup},
+        "flask.cli": {
+            **_public("quart.cli"),
+            "FlaskGroup": QuartGroup,
+            "with_appcontext": _cli.with_appcontext,
+        },
         "flask.testing": {
             **_public("quart.testing"),
             "FlaskClient": QuartClient,

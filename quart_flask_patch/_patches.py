@@ -8,6 +8,7 @@ same awaitable as before. Nothing here runs unless the shim is imported.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import inspect
 import sys
@@ -141,6 +142,28 @@ def _patch_request() -> None:
 
 
 # -- responses -------------------------------------------------------------------
+def _iterate_body(body: ResponseBody) -> Iterator[bytes]:
+    if isinstance(body, DataBody):
+        yield body.data[body.begin : body.end]
+        return
+    what = "response.iter_encoded()"
+    chunks = call_sync(body.__aenter__(), what)
+    error: BaseException | None = None
+    try:
+        while True:
+            try:
+                chunk = call_sync(chunks.__anext__(), what)
+            except StopAsyncIteration:
+                return
+            yield chunk
+    except BaseException as raised:
+        error = raised
+        raise
+    finally:
+        tb = error.__traceback__ if error is not None else None
+        call_sync(body.__aexit__(type(error) if error else None, error, tb), what)
+
+
 def _patch_response() -> None:
     original_get_data = Response.get_data
     original_get_json = Response.get_json
@@ -205,32 +228,10 @@ def _patch_response() -> None:
 
     def iter_encoded(self: Response) -> Iterator[bytes]:
         """The body as a sync iterator of ``bytes`` (werkzeug's API): data
-        at once, a streamed body chunk by chunk through the loop."""
-        body = self.response
-        if isinstance(body, DataBody):
-            yield body.data[body.begin : body.end]
-            return
-        chunks = call_sync(body.__aenter__(), "response.iter_encoded()")
-        error: BaseException | None = None
-        try:
-            while True:
-                try:
-                    chunk = call_sync(
-                        chunks.__anext__(), "response.iter_encoded()"
-                    )
-                except StopAsyncIteration:
-                    return
-                yield chunk
-        except BaseException as raised:
-            error = raised
-            raise
-        finally:
-            exit_ = body.__aexit__(
-                type(error) if error else None,
-                error,
-                error.__traceback__ if error else None,
-            )
-            call_sync(exit_, "response.iter_encoded()")
+        at once, a streamed body chunk by chunk through the loop. The body
+        is the one the response has now (callers often replace it with a
+        wrapper around this iterator)."""
+        return _iterate_body(self.response)
 
     Response.get_data = get_data  # type: ignore[method-assign]
     Response.get_json = get_json  # type: ignore[method-assign]
@@ -297,7 +298,26 @@ def _async_to_sync(self: Quart, func: Callable[..., Any]) -> Callable[..., Any]:
     return async_to_sync(func)
 
 
+def _patch_url_adapter() -> None:
+    original = Quart.create_url_adapter
+
+    def create_url_adapter(self: Quart, request: Request | None) -> Any:
+        """As Flask's, the adapter for a request knows its path, method and
+        query (``adapter.match()`` with no arguments matches the request)."""
+        adapter = original(self, request)
+        if request is None or adapter is None:
+            return adapter
+        bound = copy.copy(adapter)
+        bound.path_info = request.path
+        bound.default_method = request.method
+        bound.query_args = request.query_string.decode("latin-1")
+        return bound
+
+    Quart.create_url_adapter = create_url_adapter  # type: ignore[method-assign,assignment]
+
+
 def _patch_app() -> None:
+    _patch_url_adapter()
     Quart.sync_to_async = _sync_to_async  # type: ignore[method-assign]
     Quart.ensure_sync = _ensure_sync  # type: ignore[attr-defined]
     Quart.async_to_sync = _async_to_sync  # type: ignore[attr-defined]
@@ -307,6 +327,74 @@ def _patch_app() -> None:
     Blueprint.send_static_file = hybrid(  # type: ignore[method-assign]
         Blueprint.send_static_file, "blueprint.send_static_file"
     )
+
+
+# -- class-based views ---------------------------------------------------------------
+def _patch_views() -> None:
+    from quart.sync import is_async_callable
+    from quart.views import View
+
+    original = View.as_view.__func__  # type: ignore[attr-defined]
+
+    def as_view(
+        cls: type[View], name: str, *class_args: Any, **class_kwargs: Any
+    ) -> Callable[..., Any]:
+        """As Flask's: a view class with a sync ``dispatch_request`` (a
+        Flask-RESTful resource) gives a sync view function, which extensions
+        may wrap with sync decorators; an async one gives Quart's view."""
+        if is_async_callable(cls.dispatch_request):
+            return original(cls, name, *class_args, **class_kwargs)  # type: ignore[no-any-return]
+        if cls.init_every_request:
+
+            def view(**kwargs: Any) -> Any:
+                self = view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined]
+                return self.dispatch_request(**kwargs)
+
+        else:
+            instance = cls(*class_args, **class_kwargs)
+
+            def view(**kwargs: Any) -> Any:
+                return instance.dispatch_request(**kwargs)
+
+        if cls.decorators:
+            view.__name__ = name
+            view.__module__ = cls.__module__
+            for decorator in cls.decorators:
+                view = decorator(view)
+        view.view_class = cls  # type: ignore[attr-defined]
+        view.__name__ = name
+        view.__doc__ = cls.__doc__
+        view.__module__ = cls.__module__
+        view.methods = cls.methods  # type: ignore[attr-defined]
+        view.provide_automatic_options = cls.provide_automatic_options  # type: ignore[attr-defined]
+        return view
+
+    View.as_view = classmethod(as_view)  # type: ignore[assignment]
+
+
+# -- template macros -----------------------------------------------------------------
+def _patch_jinja_macros() -> None:
+    from jinja2.runtime import Macro
+
+    original = Macro.__call__
+
+    def __call__(self: Macro, *args: Any, **kwargs: Any) -> Any:
+        """In Quart's async environments a macro call gives a coroutine,
+        which the template awaits. Sync Python code calling a macro (a
+        Flask-era Jinja extension calling ``caller()``) gets the text."""
+        rv = original(self, *args, **kwargs)
+        if not inspect.iscoroutine(rv):
+            return rv
+        frame: Any = sys._getframe(1)
+        while frame.f_back is not None and frame.f_globals.get(
+            "__name__", ""
+        ).startswith("jinja2."):
+            frame = frame.f_back  # past Jinja's runtime (Context.call)
+        if frame.f_code.co_flags & ASYNC_FLAGS:
+            return rv
+        return drive(rv, "a template macro")
+
+    Macro.__call__ = __call__  # type: ignore[method-assign]
 
 
 # -- contexts ------------------------------------------------------------------------
@@ -329,8 +417,8 @@ def _patch_contexts() -> None:
     # run in place, on any thread, so the context variables they set stay
     # in the caller's context.
     for cls in (AppContext, RequestContext):
-        cls.__enter__ = _enter  # type: ignore[attr-defined]
-        cls.__exit__ = _exit  # type: ignore[attr-defined]
+        setattr(cls, "__enter__", _enter)  # noqa: B010
+        setattr(cls, "__exit__", _exit)  # noqa: B010
 
 
 # -- sessions ------------------------------------------------------------------------
@@ -346,7 +434,7 @@ def _async_session_method(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _init_session_subclass(cls: type[SessionInterface], **kwargs: Any) -> None:
+def _init_session_subclass(cls: type[SessionInterface], /, **kwargs: Any) -> None:
     """A Flask session interface implements these methods sync (and may do
     blocking I/O): run them in worker threads like any sync hook."""
     super(SessionInterface, cls).__init_subclass__(**kwargs)
@@ -367,6 +455,8 @@ def apply() -> None:
     _patch_request()
     _patch_response()
     _patch_app()
+    _patch_views()
+    _patch_jinja_macros()
     _patch_contexts()
     _patch_sessions()
     Quart._flask_patched = True  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ import importlib
 import importlib.metadata
 import os
 from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -32,7 +33,7 @@ def _import(spec: str) -> Any:
 
 
 @functools.cache
-def _distributions() -> dict[str, list[str]]:
+def _distributions() -> Mapping[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
@@ -67,7 +68,11 @@ class FlaskExtension:
     """
 
     def __init__(
-        self, extension: str | object, *args: Any, name: str | None = None, **kwargs: Any
+        self,
+        extension: str | object,
+        *args: Any,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         self.target = extension
         self.args = args
@@ -130,7 +135,9 @@ def configured_extensions(app: Quart) -> list[str]:
     return [item.strip() for item in value if item and item.strip()]
 
 
-def init_extensions(app: Quart, extensions: Iterable[str | object] | None = None) -> list[str]:
+def init_extensions(
+    app: Quart, extensions: Iterable[str | object] | None = None
+) -> list[str]:
     """Register a :class:`FlaskExtension` plugin for each extension named in
     ``QUART_FLASK_EXTENSIONS`` (or in ``extensions``) that is not registered
     yet, which runs its ``init_app(app)`` at once. Call it after configuring

@@ -13,16 +13,13 @@ as ``quart_flask_patch``; block it by that name).
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 from typing import TYPE_CHECKING
 from typing import Any
-
-import click
 
 from quart.cli import AppGroup
 from quart.hookspecs import hookimpl
 
+from ._cli import FlaskCommandsGroup
 from ._patches import has_body
 from .extensions import configured_extensions
 from .extensions import init_extensions
@@ -33,31 +30,6 @@ if TYPE_CHECKING:
 
 #: Config key: read request bodies before ``before_request`` (default on).
 PRELOAD_KEY = "QUART_FLASK_PRELOAD_BODY"
-
-
-@functools.cache
-def flask_command_entry_points() -> dict[str, importlib.metadata.EntryPoint]:
-    """The ``flask.commands`` entry points, by command name (scanned once)."""
-    found = importlib.metadata.entry_points(group="flask.commands")
-    return {entry_point.name: entry_point for entry_point in found}
-
-
-class FlaskCommandsGroup(AppGroup):
-    """``app.cli`` plus the commands of the ``flask.commands`` entry-point
-    group, each imported only when it is run."""
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is None:
-            entry_point = flask_command_entry_points().get(cmd_name)
-            if entry_point is not None:
-                command = entry_point.load()
-                self.add_command(command, cmd_name)  # type: ignore[arg-type]
-        return command
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(super().list_commands(ctx)) | set(flask_command_entry_points())
-        return sorted(names)
 
 
 @hookimpl

@@ -10,6 +10,7 @@ import pytest
 from quart import Quart
 from quart.globals import _cv_app
 from quart.globals import _cv_request
+from quart.globals import _cv_websocket
 from quart.testing import QuartClient
 
 # Tests register plugins explicitly; installed plugins (the first-party ones in
@@ -34,6 +35,7 @@ def _leak_detector() -> Iterator[None]:
     """Fail a test that leaves an app or request context pushed."""
     yield
     assert _cv_request.get(None) is None, "a request context was left pushed"
+    assert _cv_websocket.get(None) is None, "a websocket context was left pushed"
     assert _cv_app.get(None) is None, "an app context was left pushed"
 
 

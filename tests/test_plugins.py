@@ -457,3 +457,87 @@ def test_metrics_command_from_the_prometheus_plugin(
     result = CliRunner().invoke(group, ["metrics"])
     assert result.exit_code == 0, result.output
     assert "# TYPE quart_requests_total counter" in result.output
+
+
+# -- websocket twins -------------------------------------------------------------------
+class WebsocketRecorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    @hookimpl
+    async def quart_websocket_started(self, websocket: Any) -> None:
+        self.calls.append(("started", websocket.path))
+
+    @hookimpl
+    def quart_websocket_finished(self, websocket: Any, response: Any) -> None:
+        self.calls.append(("finished", websocket.path, response))
+
+    @hookimpl
+    def quart_websocket_exception(self, websocket: Any, exception: Any) -> None:
+        self.calls.append(("exception", websocket.path, type(exception).__name__))
+
+    @hookimpl
+    def quart_websocket_teardown(self, websocket: Any, exception: Any) -> None:
+        self.calls.append(("teardown", websocket.path, type(exception).__name__))
+
+
+async def test_websocket_hooks_called_in_order() -> None:
+    from quart import websocket
+
+    recorder = WebsocketRecorder()
+    app = Quart(__name__, plugins=[recorder])
+
+    @app.websocket("/ws")
+    async def echo() -> None:
+        await websocket.send(await websocket.receive())
+
+    async with app.test_client().websocket("/ws") as ws:
+        await ws.send("hi")
+        assert await ws.receive() == "hi"
+    assert recorder.calls == [
+        ("started", "/ws"),
+        ("finished", "/ws", None),
+        ("teardown", "/ws", "NoneType"),
+    ]
+
+
+async def test_websocket_exception_hook() -> None:
+    from quart import websocket
+    from quart.testing import WebsocketResponseError
+
+    recorder = WebsocketRecorder()
+    app = Quart(__name__, plugins=[recorder])
+
+    @app.websocket("/ws")
+    async def broken() -> None:
+        raise ValueError("nope")
+
+    with pytest.raises(WebsocketResponseError) as info:
+        async with app.test_client().websocket("/ws") as ws:
+            await ws.receive()
+    assert info.value.response.status_code == 500
+    assert ("exception", "/ws", "ValueError") in recorder.calls
+    assert ("teardown", "/ws", "ValueError") in recorder.calls
+    del websocket
+
+
+async def test_websocket_started_may_refuse() -> None:
+    from quart import websocket
+    from quart.testing import WebsocketResponseError
+
+    class Refuse:
+        @hookimpl
+        def quart_websocket_started(self, websocket: Any) -> Any:
+            return "no websockets today", 403
+
+    app = Quart(__name__, plugins=[Refuse()])
+
+    @app.websocket("/ws")
+    async def handler() -> None:
+        await websocket.accept()
+
+    with pytest.raises(WebsocketResponseError) as info:
+        async with app.test_client().websocket("/ws") as ws:
+            await ws.receive()
+    assert info.value.response.status_code == 403
+    assert await info.value.response.get_data() == b"no websockets today"

@@ -26,6 +26,7 @@ from werkzeug.http import generate_etag
 from werkzeug.http import http_date
 from werkzeug.http import parse_etags
 from werkzeug.http import parse_range_header
+from werkzeug.http import remove_entity_headers
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.sansio.response import Response as SansIOResponse
 from werkzeug.utils import get_content_type
@@ -350,6 +351,8 @@ class Response(SansIOResponse):
                 self.status_code = 412
             else:
                 self.status_code = 304
+                # as werkzeug does: a 304 carries no representation metadata
+                remove_entity_headers(self.headers)
             self.response = self.data_body_class(b"")
             self.headers.pop("Content-Length", None)
         return self

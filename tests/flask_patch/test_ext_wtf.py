@@ -31,7 +31,9 @@ PAGE = """
   {{ form.hidden_tag() }}
   {% for field in form if field.widget.input_type != 'hidden' %}
     {{ field.label }} {{ field() }}
-    {% for error in field.errors %}<p class="error">{{ field.name }}: {{ error }}</p>{% endfor %}
+    {% for error in field.errors %}
+      <p class="error">{{ field.name }}: {{ error }}</p>
+    {% endfor %}
   {% endfor %}
 </form>
 """
@@ -67,8 +69,11 @@ def app() -> Quart:
         form = UploadForm()
         if form.validate_on_submit():
             content = form.document.data.read().decode()
-            return {"title": form.title.data, "name": form.document.data.filename,
-                    "content": content}
+            return {
+                "title": form.title.data,
+                "name": form.document.data.filename,
+                "content": content,
+            }
         return render_template_string(PAGE, form=form)
 
     @app.route("/api/echo", methods=["POST"])
@@ -117,8 +122,13 @@ async def test_post_without_token_is_rejected(app: Quart) -> None:
 async def test_valid_submission_in_async_view(app: Quart) -> None:
     client = app.test_client()
     token, _ = await _token(client, "/signup")
-    form = {"csrf_token": token, "username": "carol", "age": "30",
-            "password": "pw", "confirm": "pw"}
+    form = {
+        "csrf_token": token,
+        "username": "carol",
+        "age": "30",
+        "password": "pw",
+        "confirm": "pw",
+    }
     response = await client.post("/signup", form=form)
     assert response.status_code == 200
     assert await response.get_json() == {"created": "carol", "age": 30}
@@ -127,8 +137,13 @@ async def test_valid_submission_in_async_view(app: Quart) -> None:
 async def test_invalid_submission_shows_errors(app: Quart) -> None:
     client = app.test_client()
     token, _ = await _token(client, "/signup")
-    form = {"csrf_token": token, "username": "ca", "age": "9",
-            "password": "pw", "confirm": "other"}
+    form = {
+        "csrf_token": token,
+        "username": "ca",
+        "age": "9",
+        "password": "pw",
+        "confirm": "other",
+    }
     html = await (await client.post("/signup", form=form)).get_data(as_text=True)
     assert "username: Field must be at least 3 characters long." in html
     assert "age: Number must be at least 13." in html
@@ -143,7 +158,9 @@ async def test_file_upload_in_sync_view(app: Quart) -> None:
         "/upload", form={"csrf_token": token, "title": "Notes"}, files=files
     )
     assert await response.get_json() == {
-        "title": "Notes", "name": "notes.txt", "content": "hello file"
+        "title": "Notes",
+        "name": "notes.txt",
+        "content": "hello file",
     }
     files = {"document": FileStorage(BytesIO(b"MZ"), filename="virus.exe")}
     response = await client.post(

@@ -1,0 +1,133 @@
+"""Flask extensions as plugins: named in config, passed to the app, or
+published through an entry point; ``init_app`` runs through the plugin
+lifecycle and ``quart plugins`` lists them."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from flask import request
+from flask_cors import CORS
+from flask_login import LoginManager
+
+import quart.plugins
+from quart import Quart
+from quart.cli import ScriptInfo
+from quart.cli import cli as quart_cli
+from quart_flask_patch import FlaskExtension
+from quart_flask_patch import SyncCallError
+from quart_flask_patch import init_extensions
+
+
+def _names(app: Quart) -> dict[str, object]:
+    return {info.name: info for info in app.plugins.list_plugins()}
+
+
+def test_shim_plugin_is_on_every_app() -> None:
+    app = Quart(__name__)
+    info = _names(app)["quart_flask_patch"]
+    assert info.source == "builtin"  # type: ignore[attr-defined]
+    assert "quart_request_started" in app.plugins.hooks_of("quart_flask_patch")
+
+
+async def test_blocking_the_shim_plugin_turns_off_preloading() -> None:
+    app = Quart(__name__, disable_plugins=["quart_flask_patch"])
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+
+    @app.route("/", methods=["POST"])
+    async def index() -> str:
+        def flask_style() -> str:
+            return request.form["a"]  # type: ignore[no-any-return]
+
+        return flask_style()
+
+    with pytest.raises(SyncCallError):
+        await app.test_client().post("/", form={"a": "b"})
+
+
+async def test_extensions_named_in_config() -> None:
+    app = Quart(__name__)
+    app.config.update(
+        SECRET_KEY="s",
+        QUART_FLASK_EXTENSIONS=["flask_login:LoginManager", "flask_cors:CORS"],
+    )
+    names = init_extensions(app)
+    assert names == ["flask_login:LoginManager", "flask_cors:CORS"]
+    assert isinstance(app.login_manager, LoginManager)  # type: ignore[attr-defined]
+    info = _names(app)["flask_login:LoginManager"]
+    assert info.distribution == "Flask-Login"  # type: ignore[attr-defined]
+    assert info.version == "0.6.3"  # type: ignore[attr-defined]
+    assert init_extensions(app) == names  # idempotent
+    plugin = app.plugins.get_plugin("flask_cors:CORS")
+    assert isinstance(plugin, FlaskExtension)
+    assert isinstance(plugin.extension, CORS)
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    response = await app.test_client().get("/", headers={"Origin": "https://a.test"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://a.test"
+
+
+def test_config_at_creation_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    class App(Quart):
+        default_config = {
+            **Quart.default_config,
+            "QUART_FLASK_EXTENSIONS": ["flask_login:LoginManager"],
+        }
+
+    assert isinstance(App(__name__).login_manager, LoginManager)  # type: ignore[attr-defined]
+    monkeypatch.setenv("QUART_FLASK_EXTENSIONS", "flask_login:LoginManager")
+    app = Quart(__name__)
+    assert "flask_login:LoginManager" in _names(app)
+
+
+def test_extension_objects_as_plugins() -> None:
+    manager = LoginManager()
+    app = Quart(__name__, plugins=[FlaskExtension(manager, name="login")])
+    assert app.login_manager is manager  # type: ignore[attr-defined]
+    later = Quart(__name__)
+    later.plugins.register(FlaskExtension(CORS, origins="https://b.test"))
+    assert "flask_cors.extension:CORS" in _names(later)
+
+
+def test_entry_point_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "fake_login_plugin.py").write_text(
+        "from quart_flask_patch import FlaskExtension\n"
+        "login = FlaskExtension('flask_login:LoginManager')\n"
+    )
+    dist = tmp_path / "fake_login_plugin-1.2.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fake-login-plugin\nVersion: 1.2\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[quart.plugins]\nlogin = fake_login_plugin:login\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setenv("QUART_PLUGINS", "login")
+    importlib.invalidate_caches()
+    quart.plugins.discover_entry_points.cache_clear()
+    try:
+        app = Quart(__name__)
+        assert isinstance(app.login_manager, LoginManager)  # type: ignore[attr-defined]
+        info = _names(app)["login"]
+        assert info.source == "entrypoint"  # type: ignore[attr-defined]
+        assert info.distribution == "fake-login-plugin"  # type: ignore[attr-defined]
+
+        result = app.test_cli_runner().invoke(
+            quart_cli, ["plugins", "--json"], obj=ScriptInfo(create_app=lambda: app)
+        )
+        assert result.exit_code == 0, result.output
+        rows = {row["name"]: row for row in json.loads(result.output)}
+        assert rows["login"]["hooks"] == ["quart_app_created"]
+        assert rows["quart_flask_patch"]["source"] == "builtin"
+    finally:
+        quart.plugins.discover_entry_points.cache_clear()
+        sys.modules.pop("fake_login_plugin", None)
