@@ -21,8 +21,6 @@ from .globals import websocket as websocket
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
-from .hookspecs import hookimpl as hookimpl
-from .hookspecs import hookspec as hookspec
 from .helpers import make_push_promise as make_push_promise
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
@@ -30,6 +28,8 @@ from .helpers import send_file as send_file
 from .helpers import send_from_directory as send_from_directory
 from .helpers import stream_with_context as stream_with_context
 from .helpers import url_for as url_for
+from .hookspecs import hookimpl as hookimpl
+from .hookspecs import hookspec as hookspec
 from .json import jsonify as jsonify
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed

@@ -116,7 +116,7 @@ async def _resolve(value: Awaitable[T] | T) -> T:
     paths only: Flask extensions may replace ``handle_exception`` and
     friends with sync functions, which return values instead."""
     if inspect.isawaitable(value):
-        return cast(T, await value)
+        return await value
     return value
 
 
@@ -129,7 +129,8 @@ class _HookChain(NamedTuple):
         Callable[[str | None, dict[str, Any] | None], None], ...
     ]
     before: tuple[Callable[[], Awaitable[Any]], ...]
-    after: tuple[Callable[[Response], Awaitable[Response]], ...]
+    # Requests pass a Response; websockets a Response or None.
+    after: tuple[Callable[[Any], Awaitable[Any]], ...]
     teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
     context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
 
@@ -364,9 +365,7 @@ class Quart(Scaffold):
         or answer the ``quart_session_interface`` plugin hook."""
         interface = self._session_interface
         if interface is None:
-            interface = self.plugins.first_result_sync(
-                "quart_session_interface", self
-            )
+            interface = self.plugins.first_result_sync("quart_session_interface", self)
             if interface is None:
                 raise RuntimeError(
                     "No plugin provides a session interface (was the"
@@ -1344,9 +1343,7 @@ class Quart(Scaffold):
         if websocket_tearing_down.receivers:
             await send_signal(websocket_tearing_down, self, exc=exc)
         if self._websocket_teardown_hooks:
-            await call_each(
-                self._websocket_teardown_hooks, self, ctx.websocket, exc
-            )
+            await call_each(self._websocket_teardown_hooks, self, ctx.websocket, exc)
 
     # -- errors -----------------------------------------------------------
     def _find_error_handler(

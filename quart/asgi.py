@@ -253,6 +253,10 @@ class ASGIHTTPConnection:
                 if self._task is not None:
                     self._task.cancel()
                 return
+            if self._body_done:
+                # More body after the end breaks the protocol; stop watching
+                # rather than spin on a server that never blocks.
+                return
             chunk = message.get("body", b"")
             if chunk:
                 self._buffer.append(chunk)

@@ -369,7 +369,7 @@ async def call_each(callers: tuple[Callable[..., Any], ...], *args: Any) -> None
     """Call snapshotted hook implementations in order, awaiting async ones."""
     for call in callers:
         result = call(*args)
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             await result
 
 
@@ -378,6 +378,8 @@ async def call_until_answer(callers: tuple[Callable[..., Any], ...], *args: Any)
     result: for hooks that may short-circuit."""
     for call in callers:
         result = call(*args)
+        if result is None:
+            continue  # the common case: skip the (slow) awaitable check
         if inspect.isawaitable(result):
             result = await result
         if result is not None:

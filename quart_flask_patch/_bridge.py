@@ -98,17 +98,22 @@ def call_sync(awaitable: Awaitable[T], what: str) -> T:
     return drive(awaitable, what)
 
 
-def hybrid(func: Callable[..., Awaitable[T]], name: str | None = None) -> Any:
+def hybrid(
+    func: Callable[..., Awaitable[T]], name: str | None = None, in_place: bool = False
+) -> Any:
     """Wrap the async function ``func`` so that coroutine callers get the
-    awaitable and every other caller gets the value (Flask's sync API)."""
+    awaitable and every other caller gets the value (Flask's sync API).
+    ``in_place`` (for coroutines that never wait) drives it in place in
+    worker threads too, saving the trip to the loop."""
     what = f"{name or func.__name__}()"
+    resolve = drive if in_place else call_sync
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         awaitable = func(*args, **kwargs)
         if sys._getframe(1).f_code.co_flags & ASYNC_FLAGS:
             return awaitable
-        return call_sync(awaitable, what)
+        return resolve(awaitable, what)
 
     wrapper.__quart_async__ = func  # type: ignore[attr-defined]
     return wrapper

@@ -52,7 +52,7 @@ def flask_command_entry_points() -> dict[str, importlib.metadata.EntryPoint]:
 
 class FlaskCommandsGroup(AppGroup):
     """``app.cli`` plus the commands of the ``flask.commands`` entry-point
-    group (Flask-Migrate's ``db``), each imported only when it is run."""
+    group (Flask-Limiter's ``limiter``), each imported only when run."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)

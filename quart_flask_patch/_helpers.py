@@ -20,6 +20,7 @@ from quart.ctx import AppContext
 from quart.ctx import RequestContext
 from quart.globals import _cv_app
 from quart.globals import _cv_request
+from quart.wrappers.response import IterableBody
 
 from ._bridge import hybrid
 
@@ -75,8 +76,6 @@ def stream_with_context(generator_or_function: Any) -> Any:
             return stream_with_context(function(*args, **kwargs))
 
         return decorator
-    if isinstance(target, AsyncIterable):
-        return _quart_helpers.stream_with_context(lambda: target)()
     app_ctx = _cv_app.get(None)
     req_ctx = _cv_request.get(None)
     if app_ctx is None or req_ctx is None:
@@ -84,4 +83,11 @@ def stream_with_context(generator_or_function: Any) -> Any:
             "'stream_with_context' can only be used when a request context is"
             " active, such as in a view function."
         )
-    return _in_context(iter(target), app_ctx, req_ctx)
+    # A response body (not a bare iterator): extensions assign the result to
+    # ``response.response`` as well as passing it to ``Response(...)``.
+    body: Any
+    if isinstance(target, AsyncIterable):
+        body = _quart_helpers.stream_with_context(lambda: target)()
+    else:
+        body = _in_context(iter(target), app_ctx, req_ctx)
+    return IterableBody(body)

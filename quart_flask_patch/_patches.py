@@ -8,7 +8,6 @@ same awaitable as before. Nothing here runs unless the shim is imported.
 from __future__ import annotations
 
 import asyncio
-import copy
 import functools
 import inspect
 import sys
@@ -39,26 +38,23 @@ from ._bridge import driving
 from ._bridge import hybrid
 
 #: Methods whose body never carries a request body in practice.
-_BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "CONNECT"})
-
-
-def _async_caller() -> bool:
-    """Whether the code that called the caller of this function may await
-    (two frames up: past the patched attribute's own frame)."""
-    return bool(sys._getframe(2).f_code.co_flags & ASYNC_FLAGS)
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "CONNECT"})
 
 
 # -- the request body ----------------------------------------------------------
 def has_body(request: Request) -> bool:
     """Whether ``request`` declares a body (a non-zero ``Content-Length``,
     chunked encoding, or a method that carries one without a length)."""
-    headers = request.headers
-    if "Transfer-Encoding" in headers:
-        return True
-    length = headers.get("Content-Length")
+    length = None
+    for key, value in request.headers.items():  # no KeyError-raising lookups
+        lowered = key.lower()
+        if lowered == "transfer-encoding":
+            return True
+        if lowered == "content-length":
+            length = value
     if length is not None:
         return length.strip() not in {"", "0"}
-    return request.method not in _BODYLESS_METHODS
+    return request.method not in BODYLESS_METHODS
 
 
 def _ensure_body(request: Request, what: str) -> None:
@@ -85,6 +81,43 @@ def _ensure_body(request: Request, what: str) -> None:
         f" event loop thread cannot wait for it. Use 'await request.{what}' in"
         " async code."
     )
+
+
+#: Config key: read request bodies before ``before_request`` (default on).
+PRELOAD_KEY = "QUART_FLASK_PRELOAD_BODY"
+
+
+def _patch_preload() -> None:
+    """Read a request's body before the ``before_request`` functions run, so
+    sync code on the event loop thread (``form.validate_on_submit()`` in an
+    async view) finds ``request.form`` ready. A method wrapper rather than a
+    ``quart_request_started`` hook: it costs a third of a hook per request,
+    and a ``GET`` pays one set lookup."""
+    from quart.globals import _cv_request
+
+    original = Quart.preprocess_request
+
+    async def preload_then_preprocess(self: Quart, ctx: RequestContext) -> Any:
+        await ctx.request.body.read()  # with the usual limits (413, 408)
+        return await original(self, ctx)
+
+    def preprocess_request(
+        self: Quart, request_context: RequestContext | None = None
+    ) -> Any:
+        # Sync, returning the awaitable: no extra coroutine per request.
+        ctx = request_context or _cv_request.get()
+        request = ctx.request
+        if (
+            request.method in BODYLESS_METHODS
+            or request.body._data is not None
+            or not has_body(request)
+            or self.config.get(PRELOAD_KEY, True) is False
+        ):
+            return original(self, ctx)
+        return preload_then_preprocess(self, ctx)
+
+    functools.update_wrapper(preprocess_request, original)
+    Quart.preprocess_request = preprocess_request  # type: ignore[method-assign]
 
 
 def _sync_request_value(request: Request, awaitable: Any, what: str) -> Any:
@@ -168,11 +201,17 @@ def _patch_response() -> None:
     original_get_data = Response.get_data
     original_get_json = Response.get_json
 
+    def sync_data(self: Response, as_text: bool, what: str) -> Any:
+        body = self.response
+        if isinstance(body, DataBody):  # in memory: no trip to the loop
+            data = body.data[body.begin : body.end]
+            return data.decode() if as_text else data
+        return call_sync(original_get_data(self, as_text), what)
+
     def get_data(self: Response, as_text: bool = False) -> Any:
-        awaitable = original_get_data(self, as_text)
         if sys._getframe(1).f_code.co_flags & ASYNC_FLAGS:
-            return awaitable
-        return call_sync(awaitable, "response.get_data()")
+            return original_get_data(self, as_text)
+        return sync_data(self, as_text, "response.get_data()")
 
     def get_json(self: Response, force: bool = False, silent: bool = False) -> Any:
         awaitable = original_get_json(self, force, silent)
@@ -181,10 +220,9 @@ def _patch_response() -> None:
         return call_sync(awaitable, "response.get_json()")
 
     def data_get(self: Response) -> Any:
-        awaitable = original_get_data(self)
         if sys._getframe(1).f_code.co_flags & ASYNC_FLAGS:
-            return awaitable
-        return call_sync(awaitable, "response.data")
+            return original_get_data(self)
+        return sync_data(self, False, "response.data")
 
     def data_set(self: Response, value: str | bytes) -> None:
         self.set_data(value)
@@ -194,20 +232,6 @@ def _patch_response() -> None:
         if sys._getframe(1).f_code.co_flags & ASYNC_FLAGS:
             return awaitable
         return call_sync(awaitable, "response.json")
-
-    # ``response.response = iterable`` (werkzeug style) becomes a body.
-    def body_get(self: Response) -> Any:
-        return self.__dict__["response"]
-
-    def body_set(self: Response, value: Any) -> None:
-        if not isinstance(value, ResponseBody):
-            if isinstance(value, (str, bytes, bytearray, memoryview)):
-                value = self.data_body_class(
-                    value.encode() if isinstance(value, str) else bytes(value)
-                )
-            else:
-                value = self.iterable_body_class(value)
-        self.__dict__["response"] = value
 
     def is_streamed(self: Response) -> bool:
         """True unless the body is data held in memory."""
@@ -237,15 +261,15 @@ def _patch_response() -> None:
     Response.get_json = get_json  # type: ignore[method-assign]
     Response.data = property(data_get, data_set)  # type: ignore[assignment]
     Response.json = property(json_get)  # type: ignore[assignment]
-    Response.response = property(body_get, body_set)  # type: ignore[assignment]
     Response.is_streamed = property(is_streamed)  # type: ignore[attr-defined]
     Response.is_sequence = property(is_sequence)  # type: ignore[attr-defined]
     Response.direct_passthrough = False  # type: ignore[attr-defined]
     Response.freeze = freeze  # type: ignore[attr-defined]
     Response.calculate_content_length = calculate_content_length  # type: ignore[attr-defined]
     Response.iter_encoded = iter_encoded  # type: ignore[attr-defined]
+    # make_conditional never waits: run it in place on any thread.
     Response.make_conditional = hybrid(  # type: ignore[method-assign]
-        Response.make_conditional, "response.make_conditional"
+        Response.make_conditional, "response.make_conditional", in_place=True
     )
     Response.add_etag = hybrid(Response.add_etag, "response.add_etag")  # type: ignore[method-assign]
 
@@ -253,7 +277,6 @@ def _patch_response() -> None:
 # -- the app -------------------------------------------------------------------------
 #: ``Quart`` coroutine methods that Flask code calls synchronously.
 _HYBRID_APP_METHODS = (
-    "make_response",
     "make_default_options_response",
     "handle_exception",
     "handle_user_exception",
@@ -261,6 +284,25 @@ _HYBRID_APP_METHODS = (
     "update_template_context",
     "send_static_file",
 )
+
+
+def _hot_hybrid_make_response(original: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`hybrid` for ``app.make_response``, which the core calls on
+    every request: a fixed signature and local names keep it cheap."""
+
+    def make_response(
+        self: Quart,
+        rv: Any,
+        _getframe: Callable[[int], Any] = sys._getframe,
+        _flags: int = ASYNC_FLAGS,
+    ) -> Any:
+        awaitable = original(self, rv)
+        if _getframe(1).f_code.co_flags & _flags:
+            return awaitable
+        return call_sync(awaitable, "app.make_response()")
+
+    functools.update_wrapper(make_response, original)
+    return make_response
 
 
 def _sync_to_async(self: Quart, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -298,32 +340,47 @@ def _async_to_sync(self: Quart, func: Callable[..., Any]) -> Callable[..., Any]:
     return async_to_sync(func)
 
 
-def _patch_url_adapter() -> None:
-    original = Quart.create_url_adapter
+def _patch_map_adapter() -> None:
+    """Flask binds a URL adapter to the request, so an extension's
+    ``app.create_url_adapter(request).match()`` matches that request. Quart
+    shares one adapter per host and passes the path explicitly; so here the
+    adapter's *defaults* (path, method, query) read the current request when
+    the adapter is that request's. Quart never reads these defaults while
+    matching, so its hot path does not change."""
+    from werkzeug.routing import MapAdapter
 
-    def create_url_adapter(self: Quart, request: Request | None) -> Any:
-        """As Flask's, the adapter for a request knows its path, method and
-        query (``adapter.match()`` with no arguments matches the request)."""
-        adapter = original(self, request)
-        if request is None or adapter is None:
-            return adapter
-        bound = copy.copy(adapter)
-        bound.path_info = request.path
-        bound.default_method = request.method
-        bound.query_args = request.query_string.decode("latin-1")
-        return bound
+    from quart.globals import _cv_request
 
-    Quart.create_url_adapter = create_url_adapter  # type: ignore[method-assign,assignment]
+    def request_default(name: str, from_request: Callable[[Request], Any]) -> property:
+        key = f"_quart_flask_patch_{name}"
+
+        def fget(self: MapAdapter) -> Any:
+            ctx = _cv_request.get(None)
+            if ctx is not None and ctx.url_adapter is self:
+                return from_request(ctx.request)
+            return self.__dict__.get(key, self.__dict__.get(name))
+
+        def fset(self: MapAdapter, value: Any) -> None:
+            self.__dict__[key] = value
+
+        return property(fget, fset)
+
+    MapAdapter.path_info = request_default("path_info", lambda r: r.path)  # type: ignore[assignment]
+    MapAdapter.default_method = request_default("default_method", lambda r: r.method)  # type: ignore[assignment]
+    MapAdapter.query_args = request_default(  # type: ignore[assignment]
+        "query_args", lambda r: r.query_string.decode("latin-1")
+    )
 
 
 def _patch_app() -> None:
-    _patch_url_adapter()
+    _patch_map_adapter()
     Quart.sync_to_async = _sync_to_async  # type: ignore[method-assign]
     Quart.ensure_sync = _ensure_sync  # type: ignore[attr-defined]
     Quart.async_to_sync = _async_to_sync  # type: ignore[attr-defined]
     for name in _HYBRID_APP_METHODS:
         method = getattr(Quart, name)
         setattr(Quart, name, hybrid(method, f"app.{name}"))
+    Quart.make_response = _hot_hybrid_make_response(Quart.make_response)  # type: ignore[method-assign]
     Blueprint.send_static_file = hybrid(  # type: ignore[method-assign]
         Blueprint.send_static_file, "blueprint.send_static_file"
     )
@@ -453,6 +510,7 @@ def apply() -> None:
     if getattr(Quart, "_flask_patched", False):
         return
     _patch_request()
+    _patch_preload()
     _patch_response()
     _patch_app()
     _patch_views()

@@ -520,3 +520,58 @@ async def test_lifespan_shutdown_failure() -> None:
     assert "flush failed" in message["message"]
     async with asyncio.timeout(2):
         await driver.task
+
+
+async def test_non_utf8_query_string_is_a_400_not_a_500() -> None:
+    app = Quart(__name__)
+
+    @app.get("/")
+    async def index() -> dict[str, str]:
+        return request.args.to_dict()
+
+    client = app.test_client()
+    response = await client.get("/", scope_base={"query_string": b"a=\xff\xfe"})
+    assert response.status_code == 400
+    assert b"not valid UTF-8" in await response.get_data()
+    assert (await client.get("/?a=%C3%A9")).status_code == 200
+
+
+async def test_watcher_does_not_spin_on_a_receive_that_never_blocks() -> None:
+    """A server that keeps answering ``receive()`` with body messages after
+    the body ended must not make the disconnect watcher busy-loop."""
+    app = Quart(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        await asyncio.sleep(0.01)  # yields, so the watcher starts
+        return "ok"
+
+    calls = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal calls
+        calls += 1
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), 2)
+    assert sent[0]["status"] == 200
+    assert calls <= 3

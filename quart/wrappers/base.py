@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import Headers
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.utils import cached_property
 
 from .. import json
 
@@ -60,6 +63,15 @@ class BaseRequestWebsocket(SansIORequest):
         )
         self.http_version = http_version
         self.scope = scope
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string; one that is not UTF-8 is a 400, not a
+        500 (werkzeug's parser decodes it strictly)."""
+        try:
+            return SansIORequest.args.fget(self)  # type: ignore[attr-defined, no-any-return]
+        except UnicodeDecodeError:
+            raise BadRequest("The query string is not valid UTF-8.") from None
 
     @property
     def endpoint(self) -> str | None:

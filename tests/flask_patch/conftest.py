@@ -4,6 +4,9 @@ own (started by ``test_in_subprocess.py`` with ``QUART_FLASK_PATCH_TESTS=1``)
 so the main test process keeps the real ``flask`` (some tests compare
 against it). There every async test runs twice: on asyncio's loop and on
 uvloop's.
+
+To run them directly: ``QUART_FLASK_PATCH_TESTS=1 .venv/bin/python -m pytest
+tests/flask_patch`` (without the variable only the runner is collected).
 """
 
 from __future__ import annotations

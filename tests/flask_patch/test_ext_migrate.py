@@ -1,6 +1,7 @@
 """Flask-Migrate: ``quart db init``, ``db migrate`` and ``db upgrade`` on
-sqlite. The ``db`` group comes from Flask-Migrate's ``flask.commands``
-entry point, which the shim adds to ``app.cli``."""
+sqlite, run as real ``quart`` commands. Flask-Migrate adds its ``db`` group
+to ``app.cli`` in ``init_app``; its commands use ``flask.cli.with_appcontext``
+and share ``g`` between the group and the subcommand, as in Flask."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from flask import request
 from flask_cors import CORS
 from flask_login import LoginManager
 
@@ -19,8 +18,8 @@ from quart import Quart
 from quart.cli import ScriptInfo
 from quart.cli import cli as quart_cli
 from quart_flask_patch import FlaskExtension
-from quart_flask_patch import SyncCallError
 from quart_flask_patch import init_extensions
+from quart_flask_patch._cli import flask_command_entry_points
 
 
 def _names(app: Quart) -> dict[str, object]:
@@ -31,22 +30,22 @@ def test_shim_plugin_is_on_every_app() -> None:
     app = Quart(__name__)
     info = _names(app)["quart_flask_patch"]
     assert info.source == "builtin"  # type: ignore[attr-defined]
-    assert "quart_request_started" in app.plugins.hooks_of("quart_flask_patch")
+    assert app.plugins.hooks_of("quart_flask_patch") == ["quart_app_created"]
+    # Flask-Limiter publishes its command in the flask.commands group
+    assert "limiter" in app.cli.list_commands(None)  # type: ignore[arg-type]
 
 
-async def test_blocking_the_shim_plugin_turns_off_preloading() -> None:
-    app = Quart(__name__, disable_plugins=["quart_flask_patch"])
-    app.config["PROPAGATE_EXCEPTIONS"] = True
+def test_blocking_the_shim_plugin() -> None:
+    class App(Quart):
+        default_config = {
+            **Quart.default_config,
+            "QUART_FLASK_EXTENSIONS": ["flask_login:LoginManager"],
+        }
 
-    @app.route("/", methods=["POST"])
-    async def index() -> str:
-        def flask_style() -> str:
-            return request.form["a"]  # type: ignore[no-any-return]
-
-        return flask_style()
-
-    with pytest.raises(SyncCallError):
-        await app.test_client().post("/", form={"a": "b"})
+    app = App(__name__, disable_plugins=["quart_flask_patch"])
+    assert "quart_flask_patch" not in _names(app)
+    assert not hasattr(app, "login_manager")
+    assert "limiter" not in app.cli.list_commands(None)  # type: ignore[arg-type]
 
 
 async def test_extensions_named_in_config() -> None:
@@ -131,3 +130,42 @@ def test_entry_point_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     finally:
         quart.plugins.discover_entry_points.cache_clear()
         sys.modules.pop("fake_login_plugin", None)
+
+
+def test_flask_commands_entry_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fake_flask_commands.py").write_text(
+        "import click\n"
+        "from flask import current_app, g\n"
+        "from flask.cli import with_appcontext\n"
+        "@click.group()\n"
+        "@with_appcontext\n"
+        "def tools():\n"
+        "    g.prefix = 'app:'\n"
+        "@tools.command()\n"
+        "@with_appcontext\n"
+        "def name():\n"
+        "    click.echo(g.prefix + current_app.name)\n"
+    )
+    dist = tmp_path / "fake_flask_commands-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fake-flask-commands\nVersion: 1.0\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[flask.commands]\ntools = fake_flask_commands:tools\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    flask_command_entry_points.cache_clear()
+    try:
+        app = Quart("cmd_app")
+        assert "tools" in app.cli.list_commands(None)  # type: ignore[arg-type]
+        result = app.test_cli_runner().invoke(args=["tools", "name"])
+        assert result.exit_code == 0, result.output
+        # the group and its subcommand share one app context, as in Flask
+        assert result.output == "app:cmd_app\n"
+    finally:
+        flask_command_entry_points.cache_clear()
+        sys.modules.pop("fake_flask_commands", None)

@@ -339,3 +339,34 @@ async def test_abort_in_sync_code(app: Quart) -> None:
         abort(409)
 
     assert (await app.test_client().get("/abort")).status_code == 409
+
+
+async def test_await_sync_bridge_in_the_core() -> None:
+    import asyncio
+    import threading
+
+    from quart.sync import await_sync
+    from quart.sync import run_sync
+
+    async def double(value: int) -> int:
+        await asyncio.sleep(0)
+        return value * 2
+
+    def in_worker() -> int:
+        return await_sync(double(21))
+
+    assert await run_sync(in_worker)() == 42
+    with pytest.raises(RuntimeError, match="event loop's own thread"):
+        await_sync(double(1))
+    errors: list[BaseException] = []
+
+    def foreign_thread() -> None:
+        try:
+            await_sync(double(1))
+        except RuntimeError as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=foreign_thread)
+    thread.start()
+    thread.join()
+    assert "worker thread started by run_sync" in str(errors[0])
