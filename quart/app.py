@@ -33,6 +33,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RoutingException
+from werkzeug.routing.converters import DEFAULT_CONVERTERS
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .asgi import ASGIHTTPConnection
@@ -249,6 +250,9 @@ class Quart(Scaffold):
         self._websocket_hook_chains: dict[str | None, _HookChain] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
+        # Successful route matches, once serving, if every converter is a
+        # werkzeug built-in (a custom one may look things up: not cached).
+        self._match_cache: dict[tuple[Any, ...], tuple[QuartRule, Any]] | None = None
 
         if self.has_static_folder:
             assert bool(static_host) == host_matching, (
@@ -357,6 +361,9 @@ class Quart(Scaffold):
         self._websocket_finished_hooks = plugins.callers("quart_websocket_finished")
         self._websocket_exception_hooks = plugins.callers("quart_websocket_exception")
         self._websocket_teardown_hooks = plugins.callers("quart_websocket_teardown")
+        builtin = set(DEFAULT_CONVERTERS.values())
+        if all(cls in builtin for cls in self.url_map.converters.values()):
+            self._match_cache = {}
         self._got_first_request = True
 
     @property
@@ -518,6 +525,39 @@ class Quart(Scaffold):
             )
             self._url_adapters[key] = adapter
         return adapter
+
+    def match_url(
+        self,
+        adapter: MapAdapter,
+        path: str,
+        method: str | None,
+        query_string: bytes,
+        websocket: bool = False,
+    ) -> tuple[QuartRule, dict[str, Any]]:
+        """Match ``path`` with werkzeug (raising its 404/405/redirect), and
+        remember successful matches once the app serves: the map is frozen
+        then and built-in converters are pure, so the answer cannot change.
+        Each caller gets its own copy of the URL values."""
+        cache = self._match_cache
+        key = (adapter, path, method, websocket)
+        if cache is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit[0], dict(hit[1])
+        matched: Any = adapter.match(
+            path,
+            method,
+            return_rule=True,
+            query_args=query_string.decode("latin-1"),
+            websocket=websocket,
+        )
+        rule, values = matched
+        if cache is not None:
+            if len(cache) >= 4096:  # paths are client data: stay bounded
+                cache.clear()
+            cache[key] = (rule, values)
+            values = dict(values)
+        return rule, values
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         """Let the ``url_defaults`` functions of the app and the endpoint's

@@ -157,12 +157,12 @@ class _ConnectionContext:
         assert self.url_adapter is not None
         connection = self._connection
         try:
-            connection.url_rule, connection.view_args = self.url_adapter.match(
+            connection.url_rule, connection.view_args = self.app.match_url(
+                self.url_adapter,
                 connection.path,
                 None if self._websocket else connection.method,
-                return_rule=True,
-                query_args=connection.query_string.decode("latin-1"),
-                websocket=self._websocket,
+                connection.query_string,
+                self._websocket,
             )
         except HTTPException as error:
             connection.routing_exception = error

@@ -1053,3 +1053,63 @@ async def test_trusted_hosts_none_allows_any(app: Quart, client: QuartClient) ->
     response = await client.get("/", headers={"Host": "anything.test:8080"})
     assert response.status_code == 200
     assert await response.get_data() == b"anything.test:8080"
+
+
+async def test_remembered_matches_give_each_request_its_own_values() -> None:
+    app = Quart(__name__)
+    seen: list[dict[str, Any]] = []
+
+    @app.url_value_preprocessor
+    def pop_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        assert values is not None
+        seen.append(dict(values))
+        values.pop("lang")
+
+    @app.get("/<lang>/page/<int:number>")
+    async def page(number: int) -> str:
+        return str(number)
+
+    client = app.test_client()
+    for _ in range(3):  # the same URL, matched from the cache after the first
+        response = await client.get("/en/page/7")
+        assert await response.get_data() == b"7"
+    assert seen == [{"lang": "en", "number": 7}] * 3
+
+
+async def test_custom_converters_run_for_every_request() -> None:
+    from werkzeug.routing import BaseConverter
+
+    calls: list[str] = []
+
+    class LookupConverter(BaseConverter):
+        def to_python(self, value: str) -> str:
+            calls.append(value)  # e.g. a database lookup: must not be cached
+            return value.upper()
+
+    app = Quart(__name__)
+    app.url_map.converters["lookup"] = LookupConverter
+
+    @app.get("/item/<lookup:name>")
+    async def item(name: str) -> str:
+        return name
+
+    client = app.test_client()
+    for _ in range(3):
+        assert await (await client.get("/item/abc")).get_data() == b"ABC"
+    assert calls == ["abc", "abc", "abc"]
+
+
+async def test_remembered_matches_are_bounded() -> None:
+    app = Quart(__name__)
+
+    @app.get("/n/<int:number>")
+    async def number(number: int) -> str:
+        return str(number)
+
+    await app.test_client().get("/n/1")  # the app now serves: matches are kept
+    assert app._match_cache is not None
+    adapter = app.url_map.bind("localhost")
+    for value in range(5000):  # as many distinct URLs as a client likes
+        rule, values = app.match_url(adapter, f"/n/{value}", "GET", b"")
+        assert values == {"number": value}
+    assert 0 < len(app._match_cache) <= 4096
