@@ -1110,6 +1110,6 @@ async def test_remembered_matches_are_bounded() -> None:
     assert app._match_cache is not None
     adapter = app.url_map.bind("localhost")
     for value in range(5000):  # as many distinct URLs as a client likes
-        rule, values = app.match_url(adapter, f"/n/{value}", "GET", b"")
+        _rule, values = app.match_url(adapter, f"/n/{value}", "GET", b"")
         assert values == {"number": value}
     assert 0 < len(app._match_cache) <= 4096
