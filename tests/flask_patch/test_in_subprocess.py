@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,10 @@ def test_flask_patch_suite() -> None:
     )
     output = result.stdout[-30000:] + result.stderr[-5000:]
     assert result.returncode == 0, output
-    assert " passed" in result.stdout
+    passed = re.search(r"(\d+) passed", result.stdout)
+    assert passed is not None, output
+    # 16 extensions on two event loops, plus the shim's own tests
+    assert int(passed.group(1)) >= 180, output
 
 
 def test_main_process_keeps_real_flask() -> None:
