@@ -180,6 +180,9 @@ class Quart(Scaffold):
     _request_exception_hooks: tuple[Callable[..., Any], ...] = ()
     _request_teardown_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_started_hooks: tuple[Callable[..., Any], ...] = ()
+    # Pipeline methods replaced by a subclass, a patch or on the instance:
+    # those are always called. Until the app freezes, assume all are.
+    _overridden: frozenset[str] = frozenset(("*",))
     _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_teardown_hooks: tuple[Callable[..., Any], ...] = ()
@@ -361,6 +364,11 @@ class Quart(Scaffold):
         self._websocket_finished_hooks = plugins.callers("quart_websocket_finished")
         self._websocket_exception_hooks = plugins.callers("quart_websocket_exception")
         self._websocket_teardown_hooks = plugins.callers("quart_websocket_teardown")
+        self._overridden = frozenset(
+            name
+            for name, original in _PIPELINE_METHODS.items()
+            if name in self.__dict__ or getattr(type(self), name) is not original
+        )
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
             self._match_cache = {}
@@ -894,6 +902,25 @@ class Quart(Scaffold):
             namespace.update(processor())
         return namespace
 
+    def _needs_request_teardown(self, hooks: _HookChain | None) -> bool:
+        """Whether :meth:`do_teardown_request` has anything to do (a cheap
+        check made before calling it on every request)."""
+        return bool(
+            hooks is None
+            or hooks.teardown
+            or request_tearing_down.receivers
+            or self._request_teardown_hooks
+            or self._overridden
+        )
+
+    def _needs_appcontext_teardown(self) -> bool:
+        """Whether :meth:`do_teardown_appcontext` has anything to do."""
+        return bool(
+            self.teardown_appcontext_funcs
+            or appcontext_tearing_down.receivers
+            or self._overridden
+        )
+
     async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
         """Run the teardown functions of the current request (innermost
         blueprint first, app last), then the ``request_tearing_down`` signal."""
@@ -1009,7 +1036,7 @@ class Quart(Scaffold):
         """Signals, before-request functions, the view and its error
         handling, then :meth:`finalize_request`."""
         ctx = request_context or _cv_request.get()
-        ctx._hooks = self._hooks_for(ctx.request.blueprint)
+        hooks = ctx._hooks = self._hooks_for(ctx.request.blueprint)
         try:
             if request_started.receivers:
                 await send_signal(request_started, self)
@@ -1018,7 +1045,9 @@ class Quart(Scaffold):
                 rv = await call_until_answer(
                     self._request_started_hooks, self, ctx.request
                 )
-            if rv is None:
+            if rv is None and (
+                hooks.before or hooks.url_value_preprocessors or self._overridden
+            ):
                 rv = await self.preprocess_request(ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
@@ -1702,3 +1731,11 @@ class Quart(Scaffold):
         return await send_from_directory(
             cast(str, self.static_folder), filename, max_age=max_age
         )
+
+
+#: The pipeline steps the app may skip when they have nothing to do, as
+#: defined here; see ``Quart._overridden``.
+_PIPELINE_METHODS: dict[str, Any] = {
+    name: getattr(Quart, name)
+    for name in ("preprocess_request", "do_teardown_request", "do_teardown_appcontext")
+}

@@ -87,9 +87,22 @@ class AppContext:
 
     def __init__(self, app: Quart) -> None:
         self.app = app
-        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._tokens: list[Token[AppContext]] = []
+        self._url_adapter: MapAdapter | Any | None = _sentinel
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The app's URL adapter when ``SERVER_NAME`` is set (for
+        :func:`url_for` outside requests); bound on first use, as requests
+        bring their own."""
+        if self._url_adapter is _sentinel:
+            self._url_adapter = self.app.create_url_adapter(None)
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
 
     async def push(self) -> None:
         self._tokens.append(_cv_app.set(self))
@@ -98,7 +111,7 @@ class AppContext:
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
-            if len(self._tokens) == 1:
+            if len(self._tokens) == 1 and self.app._needs_appcontext_teardown():
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
                 await self.app.do_teardown_appcontext(exc)
@@ -239,7 +252,8 @@ class RequestContext(_ConnectionContext):
         ] = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
-        await self.app.do_teardown_request(exc)
+        if self.app._needs_request_teardown(self._hooks):
+            await self.app.do_teardown_request(exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}]>"

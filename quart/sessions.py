@@ -52,6 +52,11 @@ class SessionMixin(MutableMapping[str, Any]):
     accessed = True
 
 
+def _mark_modified(session: SecureCookieSession) -> None:
+    session.modified = True
+    session.accessed = True
+
+
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
     """The session stored in a signed cookie; tracks reads and writes."""
 
@@ -59,11 +64,7 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
     accessed = False
 
     def __init__(self, initial: Any = None) -> None:
-        def on_update(self: SecureCookieSession) -> None:
-            self.modified = True
-            self.accessed = True
-
-        super().__init__(initial, on_update)
+        super().__init__(initial, _mark_modified)
 
     def __getitem__(self, key: str) -> Any:
         self.accessed = True
