@@ -38,6 +38,7 @@ from ..sync import run_sync_iterable
 if TYPE_CHECKING:
     from .request import Request
 
+_TEXT_TYPES = (str, bytes)
 #: ``Response.timeout`` value meaning "use the app's ``RESPONSE_TIMEOUT``".
 DEFAULT_TIMEOUT: Any = object()
 
@@ -238,12 +239,30 @@ class Response(SansIOResponse):
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        if content_type is None and mimetype is None and not headers:
-            content_type = self._default_content_type()
-        super().__init__(status, headers, mimetype, content_type)
         #: Seconds allowed to send the body; defaults to ``RESPONSE_TIMEOUT``.
         self.timeout: float | None = DEFAULT_TIMEOUT
         self.response: ResponseBody
+        if (
+            not headers
+            and content_type is None
+            and mimetype is None
+            and type(response) in _TEXT_TYPES
+            and self.automatically_set_content_length
+        ):
+            # The common case (a view returned text): both headers are new,
+            # so add them directly rather than through werkzeug's lookups.
+            data = response.encode() if type(response) is str else response
+            fresh = Headers()
+            default_type = self._default_content_type()
+            if default_type is not None:
+                fresh.add("Content-Type", default_type)
+            fresh.add("Content-Length", str(len(data)))
+            super().__init__(status, fresh)
+            self.response = self.data_body_class(data)
+            return
+        if content_type is None and mimetype is None and not headers:
+            content_type = self._default_content_type()
+        super().__init__(status, headers, mimetype, content_type)
         if response is None:
             self.set_data(b"")
         elif isinstance(response, ResponseBody):
