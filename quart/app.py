@@ -182,7 +182,9 @@ class Quart(Scaffold):
     _websocket_started_hooks: tuple[Callable[..., Any], ...] = ()
     # Pipeline methods replaced by a subclass, a patch or on the instance:
     # those are always called. Until the app freezes, assume all are.
-    _overridden: frozenset[str] = frozenset(("*",))
+    _overridden: frozenset[str] = frozenset(
+        ("preprocess_request", "do_teardown_request", "do_teardown_appcontext")
+    )
     _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_teardown_hooks: tuple[Callable[..., Any], ...] = ()
@@ -910,7 +912,7 @@ class Quart(Scaffold):
             or hooks.teardown
             or request_tearing_down.receivers
             or self._request_teardown_hooks
-            or self._overridden
+            or "do_teardown_request" in self._overridden
         )
 
     def _needs_appcontext_teardown(self) -> bool:
@@ -918,7 +920,7 @@ class Quart(Scaffold):
         return bool(
             self.teardown_appcontext_funcs
             or appcontext_tearing_down.receivers
-            or self._overridden
+            or "do_teardown_appcontext" in self._overridden
         )
 
     async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
@@ -1046,7 +1048,9 @@ class Quart(Scaffold):
                     self._request_started_hooks, self, ctx.request
                 )
             if rv is None and (
-                hooks.before or hooks.url_value_preprocessors or self._overridden
+                hooks.before
+                or hooks.url_value_preprocessors
+                or "preprocess_request" in self._overridden
             ):
                 rv = await self.preprocess_request(ctx)
             if rv is None:

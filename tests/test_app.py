@@ -1155,3 +1155,33 @@ async def test_streamed_response_uses_default_timeout(app: Quart) -> None:
 
     response = await app.test_client().get("/stream")
     assert await response.get_data() == b"ab"
+
+
+async def test_replaced_pipeline_steps_are_still_called() -> None:
+    """Steps skipped when they have nothing to do run when a subclass
+    replaces them, even with no hooks registered."""
+    calls: list[str] = []
+
+    class Custom(Quart):
+        async def preprocess_request(self, request_context: Any = None) -> Any:
+            calls.append("preprocess")
+            return await super().preprocess_request(request_context)
+
+        async def do_teardown_request(self, exc: Any = None) -> None:
+            calls.append("teardown_request")
+            await super().do_teardown_request(exc)
+
+        async def do_teardown_appcontext(self, exc: Any = None) -> None:
+            calls.append("teardown_appcontext")
+            await super().do_teardown_appcontext(exc)
+
+    app = Custom(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(2):  # before and after the app froze
+        assert (await client.get("/")).status_code == 200
+    assert calls == ["preprocess", "teardown_request", "teardown_appcontext"] * 2
