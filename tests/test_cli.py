@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import click
 import httpx
 import pytest
 from click.testing import CliRunner
+from servers import free_port
 
 from quart import Blueprint
 from quart import Quart
@@ -726,12 +726,6 @@ async def test_run_task_with_a_serving_plugin(app: Quart) -> None:
         await serve_async(app, ServeOptions(server="missing"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_run_task_serves_with_hypercorn(app: Quart) -> None:
     events: list[str] = []
     app.before_serving(lambda: events.append("startup"))
@@ -741,7 +735,7 @@ async def test_run_task_serves_with_hypercorn(app: Quart) -> None:
     async def index() -> str:
         return "served"
 
-    port = _free_port()
+    port = free_port()
     stop = asyncio.Event()
     server = asyncio.ensure_future(
         app.run_task(
@@ -764,7 +758,7 @@ async def test_run_task_serves_with_hypercorn(app: Quart) -> None:
 
 async def test_unknown_hypercorn_option(app: Quart) -> None:
     with pytest.raises(TypeError, match="Unknown Hypercorn option 'not_an_option'"):
-        await app.run_task(port=_free_port(), not_an_option=1)
+        await app.run_task(port=free_port(), not_an_option=1)
 
 
 # -- what the deployment docs promise ----------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import free_port
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="POSIX signals drive these tests"
@@ -54,12 +54,6 @@ async def background():
 async def after():
     (OUT / "after_serving.txt").write_text("ran")
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:

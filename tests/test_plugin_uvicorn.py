@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,17 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import free_port
 
 from quart import Quart
 
 pytest.importorskip("quart_uvicorn")
 pytest.importorskip("uvicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -52,7 +46,7 @@ async def test_run_task_serves_with_uvicorn(autoload: None) -> None:
     async def after() -> None:
         events.append("after_serving")
 
-    port = _free_port()
+    port = free_port()
     stop = asyncio.Event()
     task = asyncio.ensure_future(
         app.run_task(
@@ -96,7 +90,7 @@ def test_quart_run_server_uvicorn_and_sigterm(tmp_path: Path) -> None:
             """
         )
     )
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "QUART_DISABLE_PLUGIN_AUTOLOAD"}
     process = subprocess.Popen(
         [sys.executable, "-m", "quart", "run", "--server", "uvicorn", "-p", str(port)],

@@ -3,63 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
+from servers import TIMEOUT
+from servers import running
 
 from quart import Quart
 from quart import request
-
-# See tests/test_testing.py: streamed responses crash in quart/asgi.py.
-
-TIMEOUT = 5
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def running(app: Quart) -> AsyncIterator[str]:
-    """Serve ``app`` with Hypercorn in this event loop; yields the base URL."""
-    port = free_port()
-    config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.errorlog = None
-    config.graceful_timeout = 1
-    shutdown = asyncio.Event()
-    server = asyncio.ensure_future(
-        serve(app, config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                if server.done():
-                    server.result()  # raise why the server stopped
-                    raise RuntimeError("server stopped before accepting")
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                except OSError:
-                    await asyncio.sleep(0.02)
-                    continue
-                writer.close()
-                await writer.wait_closed()
-                break
-        yield base_url
-    finally:
-        shutdown.set()
-        async with asyncio.timeout(TIMEOUT):
-            await server
 
 
 @pytest.fixture
@@ -97,7 +50,7 @@ def app() -> Quart:
 
 @pytest.fixture
 async def base_url(app: Quart) -> AsyncIterator[str]:
-    async with running(app) as url:
+    async with running(app, "http") as url:
         yield url
 
 
@@ -149,7 +102,7 @@ async def test_oversized_chunked_body_is_413(base_url: str) -> None:
 
 
 async def test_lifespan_runs_around_serving(app: Quart) -> None:
-    async with running(app) as url:
+    async with running(app, "http") as url:
         async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
             response = await client.get("/events")
         assert response.json() == ["before_serving"]
@@ -172,7 +125,7 @@ async def test_streaming_response_chunks_arrive(app: Quart) -> None:
         return generate()
 
     async with (
-        running(app) as url,
+        running(app, "http") as url,
         httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client,
         client.stream("GET", "/stream") as response,
     ):
@@ -204,7 +157,7 @@ async def test_client_disconnect_closes_generator(app: Quart) -> None:
 
         return generate()
 
-    async with running(app) as url:
+    async with running(app, "http") as url:
         async with (
             httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client,
             client.stream("GET", "/endless") as response,

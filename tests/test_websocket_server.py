@@ -4,18 +4,16 @@ with a real websocket client (the ``websockets`` package) and httpx."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
+from servers import TIMEOUT
+from servers import running
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -27,48 +25,6 @@ from quart import abort
 from quart import request
 from quart import websocket
 from quart.wrappers.websocket import WebsocketDisconnect
-
-TIMEOUT = 5
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@asynccontextmanager
-async def running(app: Quart) -> AsyncIterator[str]:
-    """Serve ``app`` with Hypercorn in this loop; yields ``host:port``."""
-    port = free_port()
-    config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.errorlog = None
-    config.graceful_timeout = 1
-    shutdown = asyncio.Event()
-    server = asyncio.ensure_future(
-        serve(app, config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
-    )
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                if server.done():
-                    server.result()
-                    raise RuntimeError("server stopped before accepting")
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                except OSError:
-                    await asyncio.sleep(0.02)
-                    continue
-                writer.close()
-                await writer.wait_closed()
-                break
-        yield f"127.0.0.1:{port}"
-    finally:
-        shutdown.set()
-        async with asyncio.timeout(TIMEOUT):
-            await server
 
 
 def ws_connect(address: str, path: str, **kwargs: Any) -> connect:
