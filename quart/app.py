@@ -50,6 +50,7 @@ from .ctx import _AppCtxGlobals
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
 from .logging import create_logger
@@ -314,12 +315,7 @@ class Quart(Scaffold):
         """The app's :class:`~quart.config.Config`, seeded with defaults."""
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
-        defaults["DEBUG"] = os.environ.get("QUART_DEBUG", "").lower() in {
-            "1",
-            "true",
-            "yes",
-            "on",
-        }
+        defaults["DEBUG"] = get_debug_flag()
         return self.config_class(root_path, defaults)
 
     def make_aborter(self) -> Aborter:

@@ -44,6 +44,7 @@ from click.globals import pop_context
 from click.globals import push_context
 
 from .globals import _cv_app
+from .helpers import get_debug_flag
 from .sync import is_async_callable
 
 if TYPE_CHECKING:
@@ -278,13 +279,6 @@ def _split_import_path(import_path: str) -> tuple[str, str | None]:
     if match is None:
         return import_path, None
     return import_path[: match.start()], import_path[match.end() :]
-
-
-def get_debug_flag() -> bool:
-    """Whether ``QUART_DEBUG`` asks for debug mode (anything but empty,
-    ``0``, ``false`` or ``no``)."""
-    value = os.environ.get("QUART_DEBUG")
-    return bool(value) and value.lower() not in {"0", "false", "no"}  # type: ignore[union-attr]
 
 
 def get_load_dotenv(default: bool = True) -> bool:

@@ -52,7 +52,8 @@ P = ParamSpec("P")
 
 
 def get_debug_flag() -> bool:
-    """Whether ``QUART_DEBUG`` asks for debug mode."""
+    """Whether ``QUART_DEBUG`` asks for debug mode (anything but empty,
+    ``0``, ``false`` or ``no``, as Flask reads ``FLASK_DEBUG``)."""
     return os.environ.get("QUART_DEBUG", "").lower() not in {"", "0", "false", "no"}
 
 

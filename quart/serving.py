@@ -25,9 +25,9 @@ from typing import Any
 
 import click
 
-from .cli import get_debug_flag
 from .cli import get_load_dotenv
 from .cli import load_dotenv
+from .helpers import get_debug_flag
 
 if TYPE_CHECKING:
     from .app import Quart

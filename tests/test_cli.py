@@ -30,10 +30,10 @@ from quart.cli import QuartGroup
 from quart.cli import ScriptInfo
 from quart.cli import cli
 from quart.cli import find_best_app
-from quart.cli import get_debug_flag
 from quart.cli import load_dotenv
 from quart.cli import prepare_import
 from quart.cli import with_appcontext
+from quart.helpers import get_debug_flag
 from quart.hookspecs import hookimpl
 from quart.serving import ServeOptions
 from quart.serving import serve_async
