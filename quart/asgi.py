@@ -20,6 +20,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.urls import iri_to_uri
 
+from .wrappers.headers import headers_from_pairs
 from .wrappers.response import DEFAULT_TIMEOUT
 from .wrappers.response import DataBody
 from .wrappers.websocket import WebsocketDisconnect
@@ -47,10 +48,9 @@ _WS_CLOSED = "closed"
 
 def decode_headers(raw: list[tuple[bytes, bytes]]) -> Headers:
     """ASGI header pairs (bytes) as werkzeug :class:`Headers`."""
-    headers = Headers()
-    for name, value in raw:
-        headers.add(name.decode("latin-1"), value.decode("latin-1"))
-    return headers
+    return headers_from_pairs(
+        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    )
 
 
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:

@@ -177,6 +177,13 @@ class Request(BaseRequestWebsocket):
     # Set by the ASGI layer where the server supports them (HTTP/2 and up).
     _send_push_promise: PushPromiseSender | None = None
     _send_early_hints: EarlyHintsSender | None = None
+    # Per-request state, read from these class defaults until first set.
+    _form: MultiDict[str, str] | None = None
+    _files: MultiDict[str, FileStorage] | None = None
+    _json: Any = _UNSET
+    _json_silent: Any = _UNSET
+    _max_form_memory_size: int | None = _UNSET
+    _max_form_parts: int | None = _UNSET
 
     def __init__(
         self,
@@ -201,12 +208,6 @@ class Request(BaseRequestWebsocket):
         if send_early_hints is not None:
             self._send_early_hints = send_early_hints
         self._body = body
-        self._form: MultiDict[str, str] | None = None
-        self._files: MultiDict[str, FileStorage] | None = None
-        self._json: Any = _UNSET
-        self._json_silent: Any = _UNSET
-        self._max_form_memory_size: int | None = _UNSET
-        self._max_form_parts: int | None = _UNSET
 
     @property
     def body(self) -> Body:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterable
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Iterable
+from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -22,6 +23,7 @@ from typing import Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.http import generate_etag
 from werkzeug.http import http_date
 from werkzeug.http import parse_etags
@@ -34,11 +36,16 @@ from werkzeug.utils import get_content_type
 from .. import json
 from ..globals import _cv_app
 from ..sync import run_sync_iterable
+from .headers import headers_from_pairs
 
 if TYPE_CHECKING:
     from .request import Request
 
 _TEXT_TYPES = (str, bytes)
+#: Status lines of the known codes, as werkzeug spells them.
+_STATUS_LINES = {
+    code: f"{code} {name.upper()}" for code, name in HTTP_STATUS_CODES.items()
+}
 #: ``Response.timeout`` value meaning "use the app's ``RESPONSE_TIMEOUT``".
 DEFAULT_TIMEOUT: Any = object()
 
@@ -222,6 +229,8 @@ class Response(SansIOResponse):
     """
 
     default_mimetype: str | None = "text/html"
+    #: Seconds allowed to send the body; defaults to ``RESPONSE_TIMEOUT``.
+    timeout: float | None = DEFAULT_TIMEOUT
     json_module: Any = json
     automatically_set_content_length = True
     _default_content_type_cache: tuple[str | None, str | None] | None = None
@@ -239,8 +248,6 @@ class Response(SansIOResponse):
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        #: Seconds allowed to send the body; defaults to ``RESPONSE_TIMEOUT``.
-        self.timeout: float | None = DEFAULT_TIMEOUT
         self.response: ResponseBody
         if (
             not headers
@@ -249,15 +256,18 @@ class Response(SansIOResponse):
             and type(response) in _TEXT_TYPES
             and self.automatically_set_content_length
         ):
-            # The common case (a view returned text): both headers are new,
-            # so add them directly rather than through werkzeug's lookups.
+            # The common case (a view returned text): both headers are new
+            # and known to be valid, so werkzeug's lookups and checks are
+            # skipped.
             data = response.encode() if type(response) is str else response
-            fresh = Headers()
             default_type = self._default_content_type()
-            if default_type is not None:
-                fresh.add("Content-Type", default_type)
-            fresh.add("Content-Length", str(len(data)))
-            super().__init__(status, fresh)
+            length = str(len(data))
+            self.headers = headers_from_pairs(
+                [("Content-Type", default_type), ("Content-Length", length)]
+                if default_type is not None
+                else [("Content-Length", length)]
+            )
+            self.status = self.default_status if status is None else status
             self.response = self.data_body_class(data)
             return
         if content_type is None and mimetype is None and not headers:
@@ -271,6 +281,19 @@ class Response(SansIOResponse):
             self.set_data(response)
         else:
             self.response = self.iterable_body_class(response)
+
+    @property
+    def status(self) -> str:
+        """The status line, such as ``"200 OK"``; set it to a line or a code."""
+        return self._status
+
+    @status.setter
+    def status(self, value: str | int | HTTPStatus) -> None:
+        line = _STATUS_LINES.get(value) if type(value) is int else None
+        if line is None:
+            SansIOResponse.status.fset(self, value)  # type: ignore[attr-defined]
+        else:  # a known code: werkzeug's parsing would give the same
+            self._status, self._status_code = line, value  # type: ignore[assignment]
 
     @classmethod
     def _default_content_type(cls) -> str | None:

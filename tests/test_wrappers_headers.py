@@ -1,0 +1,106 @@
+"""The hot path builds headers and status lines without werkzeug's per-value
+work; these tests pin that the results are what werkzeug itself builds, so
+a werkzeug upgrade that changes its internals fails here, not in an app."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.response import Response as SansIOResponse
+
+from quart import Quart
+from quart.wrappers import Response
+from quart.wrappers.headers import headers_from_pairs
+
+PAIRS = [
+    ("host", "example.com"),
+    ("Accept", "text/html"),
+    ("accept", "application/json"),
+    ("X-Empty", ""),
+]
+
+
+def _added(pairs: list[tuple[str, str]]) -> Headers:
+    headers = Headers()
+    for name, value in pairs:
+        headers.add(name, value)
+    return headers
+
+
+def test_headers_from_pairs_behave_like_added_headers() -> None:
+    built = headers_from_pairs(list(PAIRS))
+    expected = _added(PAIRS)
+    assert built == expected
+    assert list(built) == list(expected)
+    assert built["HOST"] == "example.com"
+    assert built.getlist("accept") == ["text/html", "application/json"]
+    assert "x-empty" in built and "missing" not in built
+    assert len(built) == 4
+
+
+def test_headers_from_pairs_stay_mutable_and_checked() -> None:
+    built = headers_from_pairs(list(PAIRS))
+    built["X-New"] = "1"
+    built.add("Accept", "text/plain")
+    del built["host"]
+    assert built.get("X-New") == "1"
+    assert "host" not in built
+    assert built.getlist("Accept")[-1] == "text/plain"
+    with pytest.raises(ValueError, match="newline"):
+        built["X-Bad"] = "a\r\nb"
+    copied = built.copy()
+    copied["X-Copy"] = "only here"
+    assert "X-Copy" not in built
+
+
+async def test_request_headers_from_the_server() -> None:
+    app = Quart(__name__)
+    seen: dict[str, object] = {}
+
+    @app.route("/")
+    async def index() -> str:
+        from quart import request
+
+        seen["list"] = list(request.headers.items())
+        seen["accept"] = request.headers.getlist("Accept")
+        return ""
+
+    client = app.test_client()
+    response = await client.get(
+        "/", headers=[("Accept", "text/html"), ("Accept", "application/json")]
+    )
+    assert response.status_code == 200
+    assert seen["accept"] == ["text/html", "application/json"]
+    assert ("host", "localhost") in seen["list"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("code", [200, 201, 204, 302, 404, 418, 500, 599, 299])
+def test_status_from_code_matches_werkzeug(code: int) -> None:
+    ours = Response("x", status=code)
+    theirs = SansIOResponse(status=code)
+    assert (ours.status, ours.status_code) == (theirs.status, theirs.status_code)
+    ours.status_code = code
+    assert (ours.status, ours.status_code) == (theirs.status, theirs.status_code)
+
+
+@pytest.mark.parametrize(
+    "value", ["200", "404 Gone Fishing", "Custom", HTTPStatus.CREATED, " 201 "]
+)
+def test_status_from_other_values_matches_werkzeug(value: str | HTTPStatus) -> None:
+    ours = Response("x")
+    ours.status = value
+    theirs = SansIOResponse(status=value)
+    assert (ours.status, ours.status_code) == (theirs.status, theirs.status_code)
+
+
+@pytest.mark.parametrize("body", ["héllo", b"bytes"])
+def test_text_response_matches_werkzeug_construction(body: str | bytes) -> None:
+    ours = Response(body)
+    theirs = SansIOResponse(mimetype="text/html")
+    data = body.encode() if isinstance(body, str) else body
+    theirs.headers["Content-Length"] = str(len(data))
+    assert ours.headers == theirs.headers
+    assert list(ours.headers) == list(theirs.headers)
+    assert (ours.status, ours.status_code) == ("200 OK", 200)
