@@ -256,6 +256,7 @@ class Quart(Scaffold):
         self._websocket_hook_chains: dict[str | None, _HookChain] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
+        self._request_adapters: dict[tuple[Any, ...], MapAdapter] = {}
         # Successful route matches, once serving, if every converter is a
         # werkzeug built-in (a custom one may look things up: not cached).
         self._match_cache: dict[tuple[Any, ...], tuple[QuartRule, Any]] | None = None
@@ -482,22 +483,32 @@ class Quart(Scaffold):
     ) -> MapAdapter | None:
         """The URL adapter for a request, or for the app alone when
         ``SERVER_NAME`` is set. Adapters are cached per host, scheme and
-        root path, so matching does not rebind the map per request."""
+        root path, so matching does not rebind the map per request; unless
+        ``TRUSTED_HOSTS`` is set, a request's is found from its ``Host``
+        header without computing :attr:`~Request.host`."""
         config = self.config
         if request is not None:
+            # What the adapter depends on, read without computing the host.
+            key = None
             if (trusted_hosts := config["TRUSTED_HOSTS"]) is not None:
-                request.trusted_hosts = trusted_hosts
-            host = request.host
-            subdomain: str | None
-            if self.url_map.host_matching:
-                server_name, subdomain = host, None
+                request.trusted_hosts = trusted_hosts  # checked on every request
             else:
-                server_name = config["SERVER_NAME"] or host
-                if not self.subdomain_matching:
-                    subdomain = self.url_map.default_subdomain or ""
-                else:
-                    subdomain = self._subdomain_of(host.lower(), server_name.lower())
-            return self._bind(server_name, subdomain, request.root_path, request.scheme)
+                key = (
+                    request.headers.get("host"),
+                    request.server,
+                    request.scheme,
+                    request.root_path,
+                    config["SERVER_NAME"],
+                )
+                cached = self._request_adapters.get(key)
+                if cached is not None:
+                    return cached
+            adapter = self._request_adapter(request, config)
+            if key is not None:
+                if len(self._request_adapters) >= 256:  # the Host header is client data
+                    self._request_adapters.clear()
+                self._request_adapters[key] = adapter
+            return adapter
         if config["SERVER_NAME"] is not None:
             return self._bind(
                 config["SERVER_NAME"],
@@ -506,6 +517,21 @@ class Quart(Scaffold):
                 config["PREFERRED_URL_SCHEME"],
             )
         return None
+
+    def _request_adapter(
+        self, request: BaseRequestWebsocket, config: Config
+    ) -> MapAdapter:
+        host = request.host
+        subdomain: str | None
+        if self.url_map.host_matching:
+            server_name, subdomain = host, None
+        else:
+            server_name = config["SERVER_NAME"] or host
+            if not self.subdomain_matching:
+                subdomain = self.url_map.default_subdomain or ""
+            else:
+                subdomain = self._subdomain_of(host.lower(), server_name.lower())
+        return self._bind(server_name, subdomain, request.root_path, request.scheme)
 
     @staticmethod
     def _subdomain_of(host: str, server_name: str) -> str:
