@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import zlib
 from collections.abc import ItemsView
 from collections.abc import Iterator
 from collections.abc import KeysView
@@ -17,9 +18,18 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
+from itsdangerous import BadData
+from itsdangerous import BadPayload
 from itsdangerous import BadSignature
+from itsdangerous import BadTimeSignature
+from itsdangerous import SignatureExpired
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode
+from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import bytes_to_int
+from itsdangerous.encoding import int_to_bytes
+from itsdangerous.encoding import want_bytes
 from itsdangerous.signer import HMACAlgorithm
 from werkzeug.datastructures import CallbackDict
 
@@ -302,54 +312,99 @@ def _vary_cookie(response: Response) -> None:
         response.headers["Vary"] = "Cookie"
 
 
-class _CachedHMAC(HMACAlgorithm):
-    """HMAC signatures as itsdangerous makes them, from a keyed template
-    copied per use instead of keying a new HMAC each time."""
-
-    def __init__(self, digest_method: Any = None) -> None:
-        super().__init__(digest_method)
-        self._templates: dict[bytes, Any] = {}
-
-    def get_signature(self, key: bytes, value: bytes) -> bytes:
-        template = self._templates.get(key)
-        if template is None:
-            template = hmac.new(key, digestmod=self.digest_method)
-            self._templates[key] = template
-        mac = template.copy()
-        mac.update(value)
-        return mac.digest()
-
-
-class _SessionSigner(TimestampSigner):
-    """itsdangerous' timestamp signer, deriving each key once."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if type(self.algorithm) is HMACAlgorithm:
-            self.algorithm = _CachedHMAC(self.digest_method)
-        self._derived: dict[str | bytes | None, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        derived = self._derived.get(secret_key)
-        if derived is None:
-            derived = super().derive_key(secret_key)
-            self._derived[secret_key] = derived
-        return derived
-
-
 class _SessionSerializer(URLSafeTimedSerializer):
-    """itsdangerous' URL-safe timed serializer (same format), reusing one
-    signer per salt: the keys are derived once, not per request."""
+    """itsdangerous' URL-safe timed serializer, with the session's two
+    calls (``dumps(obj)`` and ``loads(s, max_age=...)``) done in a few steps.
 
-    default_signer = _SessionSigner
+    The format is itsdangerous' own, ``payload.timestamp.signature``, with
+    the payload zlib-compressed when that is shorter, so cookies stay
+    byte-for-byte Flask's. itsdangerous builds it through a dozen layered
+    calls per step, which cost more than the rest of a request; here the
+    keys are derived (by itsdangerous) and keyed into HMACs once, and each
+    call is a straight line over itsdangerous' own encoding helpers. Any
+    other use, or a customised signer, goes through itsdangerous unchanged.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._signers: dict[str | bytes | None, Any] = {}
+        signer = cast("TimestampSigner", self.make_signer())
+        self._signer = signer
+        self._macs: list[Any] | None = None
+        if (
+            type(signer.algorithm) is HMACAlgorithm
+            and signer.sep == b"."
+            and not self.fallback_signers
+            and not self.serializer_kwargs
+            and self.is_text_serializer
+        ):
+            # The signing key first, then the fallbacks (as itsdangerous
+            # verifies: newest key first).
+            self._macs = [
+                hmac.new(signer.derive_key(key), digestmod=signer.digest_method)
+                for key in reversed(signer.secret_keys)
+            ]
 
-    def make_signer(self, salt: str | bytes | None = None) -> Any:
-        signer = self._signers.get(salt)
-        if signer is None:
-            signer = super().make_signer(salt)
-            self._signers[salt] = signer
-        return signer
+    def dumps(self, obj: Any, salt: str | bytes | None = None) -> str:
+        macs = self._macs
+        if macs is None or salt is not None:
+            return super().dumps(obj, salt)
+        data = self.serializer.dumps(obj).encode()
+        compressed = zlib.compress(data)
+        if len(compressed) < len(data) - 1:
+            payload = b"." + base64_encode(compressed)
+        else:
+            payload = base64_encode(data)
+        timestamp = base64_encode(int_to_bytes(self._signer.get_timestamp()))
+        value = payload + b"." + timestamp
+        mac = macs[0].copy()
+        mac.update(value)
+        return (value + b"." + base64_encode(mac.digest())).decode()
+
+    def loads(  # type: ignore[override]
+        self,
+        s: str | bytes,
+        max_age: int | None = None,
+        return_timestamp: bool = False,
+        salt: str | bytes | None = None,
+    ) -> Any:
+        macs = self._macs
+        if macs is None or salt is not None or return_timestamp:
+            return super().loads(s, max_age, return_timestamp, salt)
+        value, sep, signature = want_bytes(s).rpartition(b".")
+        if not sep:
+            raise BadSignature("No '.' found in value")
+        try:
+            digest = base64_decode(signature)
+        except BadData:
+            raise BadSignature("Invalid signature encoding", payload=value) from None
+        for template in macs:
+            mac = template.copy()
+            mac.update(value)
+            if hmac.compare_digest(digest, mac.digest()):
+                break
+        else:
+            raise BadSignature("Signature does not match", payload=value)
+        payload, sep, timestamp = value.rpartition(b".")
+        if not sep:
+            raise BadTimeSignature("timestamp missing", payload=value)
+        try:
+            signed_at = bytes_to_int(base64_decode(timestamp))
+        except Exception:
+            raise BadTimeSignature("Malformed timestamp", payload=payload) from None
+        if max_age is not None:
+            age = self._signer.get_timestamp() - signed_at
+            if age > max_age or age < 0:
+                raise SignatureExpired(
+                    f"Signature age {age} outside 0 to {max_age} seconds",
+                    payload=payload,
+                )
+        try:
+            if payload.startswith(b"."):
+                data = zlib.decompress(base64_decode(payload[1:]))
+            else:
+                data = base64_decode(payload)
+            return self.serializer.loads(data.decode())
+        except Exception as error:
+            raise BadPayload(
+                "Could not load the payload", original_error=error
+            ) from error
