@@ -1138,9 +1138,19 @@ class Quart(Scaffold):
         when they are logged and the response is returned as it is.
         """
         ctx = request_context or _cv_request.get()
-        response = await self.make_response(rv)
+        overridden = self._overridden
+        if "make_response" in overridden:
+            response = await self.make_response(rv)
+        else:
+            response = self._make_response(rv)
         try:
-            response = await self.process_response(response, ctx)
+            if (
+                ctx._after_request_functions
+                or (ctx._hooks or self._hooks_for(ctx.request.blueprint)).after
+                or "process_response" in overridden
+                or self._session_to_save(ctx) is not None
+            ):
+                response = await self.process_response(response, ctx)
             if request_finished.receivers:
                 await send_signal(request_finished, self, response=response)
             if self._request_finished_hooks:
@@ -1166,11 +1176,17 @@ class Quart(Scaffold):
             response = await func(response)
         for after in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).after:
             response = await after(response)
-        session = ctx.session
-        interface = self.session_interface
-        if session is not None and not interface.is_null_session(session):
-            await interface.save_session(self, session, response)
+        session = self._session_to_save(ctx)
+        if session is not None:
+            await self.session_interface.save_session(self, session, response)
         return response
+
+    def _session_to_save(self, ctx: RequestContext | WebsocketContext) -> Any:
+        """The context's session unless it is the null session (never saved)."""
+        session = ctx.session
+        if session is None or self.session_interface.is_null_session(session):
+            return None
+        return session
 
     async def make_response(self, rv: Any) -> Response:
         """Convert a view's return value into a :class:`Response`.
@@ -1181,6 +1197,11 @@ class Quart(Scaffold):
         or a tuple ``(body, status)``, ``(body, headers)`` or
         ``(body, status, headers)``.
         """
+        return self._make_response(rv)
+
+    def _make_response(self, rv: Any) -> Response:
+        """:meth:`make_response`'s work, which never waits: the pipeline
+        calls it directly unless ``make_response`` is overridden."""
         status = headers = None
         if isinstance(rv, tuple):
             length = len(rv)
@@ -1389,14 +1410,10 @@ class Quart(Scaffold):
         hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
         for after in hooks.after:
             response = await after(response)
-        session = ctx.session
-        interface = self.session_interface
-        if (
-            response is not None
-            and session is not None
-            and not interface.is_null_session(session)
-        ):
-            await interface.save_session(self, session, response)
+        if response is not None:
+            session = self._session_to_save(ctx)
+            if session is not None:
+                await self.session_interface.save_session(self, session, response)
         return response
 
     async def handle_websocket_exception(self, e: Exception) -> Response | None:
@@ -1763,5 +1780,11 @@ class Quart(Scaffold):
 #: defined here; see ``Quart._overridden``.
 _PIPELINE_METHODS: dict[str, Any] = {
     name: getattr(Quart, name)
-    for name in ("preprocess_request", "do_teardown_request", "do_teardown_appcontext")
+    for name in (
+        "preprocess_request",
+        "make_response",
+        "process_response",
+        "do_teardown_request",
+        "do_teardown_appcontext",
+    )
 }

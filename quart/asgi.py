@@ -57,7 +57,7 @@ def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """werkzeug :class:`Headers` as ASGI header pairs (a non-ASCII
     ``Location`` is converted to a URI first, as werkzeug does)."""
     encoded = []
-    for name, value in headers.items():
+    for name, value in headers:
         lowered = name.lower()
         if lowered == "location":
             value = iri_to_uri(value)
@@ -230,6 +230,12 @@ class ASGIHTTPConnection:
             or 100 <= status < 200
         ):
             await send({"type": "http.response.body", "body": b""})
+            return
+        body = response.response
+        if type(body) is DataBody:  # the common case, without a coroutine
+            await send(
+                {"type": "http.response.body", "body": body.data[body.begin : body.end]}
+            )
             return
         await send_body(self.app, response, send, "http.response.body")
 

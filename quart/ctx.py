@@ -197,12 +197,15 @@ class _ConnectionContext:
         if self.url_adapter is not None and self._connection.url_rule is None:
             self.match_request()
 
+    def _needs_teardown(self) -> bool:
+        return True
+
     async def _teardown(self, exc: BaseException | None) -> None:
         raise NotImplementedError
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
-            if len(self._tokens) == 1:
+            if len(self._tokens) == 1 and self._needs_teardown():
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
                 await self._teardown(exc)
@@ -251,9 +254,11 @@ class RequestContext(_ConnectionContext):
             Callable[[Response], Awaitable[Response]]
         ] = []
 
+    def _needs_teardown(self) -> bool:
+        return self.app._needs_request_teardown(self._hooks)
+
     async def _teardown(self, exc: BaseException | None) -> None:
-        if self.app._needs_request_teardown(self._hooks):
-            await self.app.do_teardown_request(exc)
+        await self.app.do_teardown_request(exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}]>"

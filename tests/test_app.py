@@ -1175,6 +1175,16 @@ async def test_replaced_pipeline_steps_are_still_called() -> None:
             calls.append("teardown_appcontext")
             await super().do_teardown_appcontext(exc)
 
+        async def make_response(self, rv: Any) -> Any:
+            calls.append("make_response")
+            return await super().make_response(rv)
+
+        async def process_response(
+            self, response: Any, request_context: Any = None
+        ) -> Any:
+            calls.append("process_response")
+            return await super().process_response(response, request_context)
+
     app = Custom(__name__)
 
     @app.get("/")
@@ -1184,4 +1194,14 @@ async def test_replaced_pipeline_steps_are_still_called() -> None:
     client = app.test_client()
     for _ in range(2):  # before and after the app froze
         assert (await client.get("/")).status_code == 200
-    assert calls == ["preprocess", "teardown_request", "teardown_appcontext"] * 2
+    assert (
+        calls
+        == [
+            "preprocess",
+            "make_response",
+            "process_response",
+            "teardown_request",
+            "teardown_appcontext",
+        ]
+        * 2
+    )
