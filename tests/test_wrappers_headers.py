@@ -104,3 +104,18 @@ def test_text_response_matches_werkzeug_construction(body: str | bytes) -> None:
     assert ours.headers == theirs.headers
     assert list(ours.headers) == list(theirs.headers)
     assert (ours.status, ours.status_code) == ("200 OK", 200)
+
+
+@pytest.mark.parametrize(
+    "mimetype", ["application/json", "text/plain", "image/svg+xml", "text/csv"]
+)
+def test_text_response_with_mimetype_matches_werkzeug(mimetype: str) -> None:
+    ours = Response("{}", mimetype=mimetype)
+    theirs = SansIOResponse(mimetype=mimetype)
+    theirs.headers["Content-Length"] = "2"
+    assert list(ours.headers) == list(theirs.headers)
+
+
+def test_mimetype_with_a_newline_is_refused() -> None:
+    with pytest.raises(ValueError, match="newline"):
+        Response("x", mimetype="text/plain\r\nX-Injected: 1")

@@ -8,6 +8,7 @@ each have one; the ASGI layer sends whatever the body yields.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import os
 from collections.abc import AsyncIterable
@@ -48,6 +49,15 @@ _STATUS_LINES = {
 }
 #: ``Response.timeout`` value meaning "use the app's ``RESPONSE_TIMEOUT``".
 DEFAULT_TIMEOUT: Any = object()
+
+
+@functools.lru_cache(maxsize=64)
+def _content_type_for(mimetype: str) -> str:
+    """``mimetype`` with werkzeug's charset rule applied, checked once."""
+    value = get_content_type(mimetype, "utf-8")
+    if "\n" in value or "\r" in value:
+        raise ValueError("Header values must not contain newline characters.")
+    return value
 
 
 class ResponseBody:
@@ -252,19 +262,22 @@ class Response(SansIOResponse):
         if (
             not headers
             and content_type is None
-            and mimetype is None
             and type(response) in _TEXT_TYPES
             and self.automatically_set_content_length
         ):
-            # The common case (a view returned text): both headers are new
-            # and known to be valid, so werkzeug's lookups and checks are
-            # skipped.
+            # The common case (a view returned text, or JSON): both headers
+            # are new and known to be valid, so werkzeug's lookups and
+            # checks are skipped.
             data = response.encode() if type(response) is str else response
-            default_type = self._default_content_type()
+            content_type = (
+                self._default_content_type()
+                if mimetype is None
+                else _content_type_for(mimetype)
+            )
             length = str(len(data))
             self.headers = headers_from_pairs(
-                [("Content-Type", default_type), ("Content-Length", length)]
-                if default_type is not None
+                [("Content-Type", content_type), ("Content-Length", length)]
+                if content_type is not None
                 else [("Content-Length", length)]
             )
             self.status = self.default_status if status is None else status
