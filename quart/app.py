@@ -366,7 +366,8 @@ class Quart(Scaffold):
         self._overridden = frozenset(
             name
             for name, original in _PIPELINE_METHODS.items()
-            if name in self.__dict__ or getattr(type(self), name) is not original
+            if name in self.__dict__
+            or not _is_original(getattr(type(self), name), original)
         )
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
@@ -1778,6 +1779,13 @@ class Quart(Scaffold):
 
 #: The pipeline steps the app may skip when they have nothing to do, as
 #: defined here; see ``Quart._overridden``.
+def _is_original(method: Any, original: Any) -> bool:
+    """Whether ``method`` is ``original``, or a wrapper that only adds a sync
+    calling convention to it (``__quart_async__``, as the Flask shim's
+    wrappers mark themselves), so the pipeline may skip it."""
+    return method is original or getattr(method, "__quart_async__", None) is original
+
+
 _PIPELINE_METHODS: dict[str, Any] = {
     name: getattr(Quart, name)
     for name in (

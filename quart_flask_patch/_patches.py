@@ -302,6 +302,7 @@ def _hot_hybrid_make_response(original: Callable[..., Any]) -> Callable[..., Any
         return call_sync(awaitable, "app.make_response()")
 
     functools.update_wrapper(make_response, original)
+    make_response.__quart_async__ = original  # type: ignore[attr-defined]
     return make_response
 
 
