@@ -63,6 +63,7 @@ from .scaffold import Scaffold
 from .scaffold import _endpoint_from_view_func
 from .scaffold import setupmethod
 from .sessions import SessionInterface
+from .sessions import SessionMixin
 from .signals import appcontext_tearing_down
 from .signals import got_background_exception
 from .signals import got_request_exception
@@ -1182,7 +1183,9 @@ class Quart(Scaffold):
             await self.session_interface.save_session(self, session, response)
         return response
 
-    def _session_to_save(self, ctx: RequestContext | WebsocketContext) -> Any:
+    def _session_to_save(
+        self, ctx: RequestContext | WebsocketContext
+    ) -> SessionMixin | None:
         """The context's session unless it is the null session (never saved)."""
         session = ctx.session
         if session is None or self.session_interface.is_null_session(session):
@@ -1777,8 +1780,6 @@ class Quart(Scaffold):
         )
 
 
-#: The pipeline steps the app may skip when they have nothing to do, as
-#: defined here; see ``Quart._overridden``.
 def _is_original(method: Any, original: Any) -> bool:
     """Whether ``method`` is ``original``, or a wrapper that only adds a sync
     calling convention to it (``__quart_async__``, as the Flask shim's
@@ -1786,6 +1787,8 @@ def _is_original(method: Any, original: Any) -> bool:
     return method is original or getattr(method, "__quart_async__", None) is original
 
 
+#: The pipeline steps the app may skip when they have nothing to do, as
+#: defined here; see ``Quart._overridden``.
 _PIPELINE_METHODS: dict[str, Any] = {
     name: getattr(Quart, name)
     for name in (
