@@ -1119,28 +1119,19 @@ async def test_remembered_adapters_follow_host_and_config() -> None:
     """The URL adapter remembered per Host header must give the same answers
     as a fresh one: per host, per SERVER_NAME, and with TRUSTED_HOSTS set
     later (checked on every request, never remembered)."""
-    app = Quart(__name__, subdomain_matching=True, static_folder=None)
-    app.config["SERVER_NAME"] = "example.test"
-
-    @app.route("/")
-    async def root() -> str:
-        return f"root {url_for('root', _external=True)}"
-
-    @app.route("/", subdomain="api")
-    async def api() -> str:
-        return "api"
-
+    app = _subdomain_app()
     client = app.test_client()
+    root = b"root http://api.example.test/ http://bob.example.test/u /"
     for _ in range(2):  # the second round is answered from remembered adapters
-        assert await (await client.get("/")).get_data() == b"root http://example.test/"
+        assert await (await client.get("/")).get_data() == root
         response = await client.get("/", headers={"Host": "api.example.test"})
-        assert await response.get_data() == b"api"
+        assert await response.get_data() == b"api http://example.test/"
         response = await client.get("/", headers={"Host": "example.test:80"})
-        assert await response.get_data() == b"root http://example.test/"
+        assert await response.get_data() == root
 
     app.config["SERVER_NAME"] = "other.test"
     response = await client.get("/", headers={"Host": "api.other.test"})
-    assert await response.get_data() == b"api"
+    assert await response.get_data() == b"api http://other.test/"
     response = await client.get("/", headers={"Host": "api.example.test"})
     assert response.status_code == 404
 
