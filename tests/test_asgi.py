@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from asgi_scopes import http_scope
 from werkzeug.exceptions import ClientDisconnected
 
 from quart import Quart
@@ -558,20 +559,7 @@ async def test_watcher_does_not_spin_on_a_receive_that_never_blocks() -> None:
     async def send(message: dict[str, object]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-    }
+    scope = http_scope()
     await asyncio.wait_for(app(scope, receive, send), 2)
     assert sent[0]["status"] == 200
     assert calls <= 3

@@ -11,6 +11,7 @@ from io import BytesIO
 from typing import Any
 
 import pytest
+from asgi_scopes import http_scope
 from werkzeug.datastructures import FileStorage
 
 from quart import Quart
@@ -59,20 +60,7 @@ async def _asgi(
         if message["type"] == "http.response.body" and not message.get("more_body"):
             done.set()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("utf-8"),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), *(headers or [])],
-        "client": ("127.0.0.1", 1234),
-        "server": ("localhost", 80),
-    }
+    scope = http_scope(path, method=method, headers=headers)
     await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
     assert messages[0]["type"] == "http.response.start"
     data = b"".join(m.get("body", b"") for m in messages[1:])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgi_scopes import http_scope
 from werkzeug.exceptions import NotFound
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -965,20 +966,7 @@ async def test_response_timeout_leaves_response_incomplete(app: Quart) -> None:
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("localhost", 80),
-    }
+    scope = http_scope()
     try:
         await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
     finally:

@@ -15,6 +15,7 @@ from typing import Any
 
 import flask
 import pytest
+from asgi_scopes import http_scope
 from werkzeug.routing import BaseConverter
 
 from quart import Quart
@@ -418,20 +419,7 @@ async def test_automatic_head_asgi_keeps_content_length(app: Quart) -> None:
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "HEAD",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("localhost", 80),
-    }
+    scope = http_scope(method="HEAD")
     await app(scope, receive, send)  # type: ignore[arg-type]
     assert messages[0]["type"] == "http.response.start"
     assert messages[0]["status"] == 200

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgi_scopes import http_scope
 
 from quart import Quart
 from quart import Response
@@ -28,25 +29,6 @@ from quart.testing import QuartClient
 from quart.typing import Message
 
 TIMEOUT = 2
-
-
-def http_scope(path: str = "/", **extra: Any) -> dict[str, Any]:
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"accept", b"text/css")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("localhost", 80),
-    }
-    scope.update(extra)
-    return scope
 
 
 class Exchange:
@@ -415,6 +397,7 @@ async def test_push_promise_and_early_hints_where_supported(app: Quart) -> None:
     exchange = Exchange()
     exchange.leave.set()
     scope = http_scope(
+        headers=[(b"accept", b"text/css")],
         http_version="2",
         extensions={"http.response.push": {}, "http.response.early_hint": {}},
     )
