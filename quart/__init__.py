@@ -56,5 +56,3 @@ from .typing import ResponseReturnValue as ResponseReturnValue
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 from .wrappers import Websocket as Websocket
-
-__version__ = "0.1.0"

@@ -592,12 +592,11 @@ def _distribution_version(name: str) -> str:
 
 def version_lines() -> list[str]:
     """The lines ``quart --version`` prints."""
-    from . import __version__
     from .plugins import PluginManager
 
     lines = [
         f"Python {platform.python_version()}",
-        f"Quart {__version__}",
+        f"Quart {_distribution_version('quart')}",
         f"Werkzeug {_distribution_version('werkzeug')}",
         f"Hypercorn {_distribution_version('hypercorn')}",
     ]
