@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from collections.abc import Callable
+from collections.abc import Coroutine
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from typing import Any
@@ -27,18 +28,19 @@ from .helpers import stream_with_context
 from .signals import before_render_template
 from .signals import send_signal
 from .signals import template_rendered
+from .typing import T_template_filter as T_template_filter
+from .typing import T_template_global as T_template_global
+from .typing import T_template_test as T_template_test
+from .typing import TemplateFilterCallable as TemplateFilterCallable
+from .typing import TemplateGlobalCallable as TemplateGlobalCallable
+from .typing import TemplateTestCallable as TemplateTestCallable
 
 if TYPE_CHECKING:
     from .app import Quart
     from .scaffold import Scaffold
 
-TemplateFilterCallable: TypeAlias = Callable[..., Any]
-TemplateTestCallable: TypeAlias = Callable[..., bool]
-TemplateGlobalCallable: TypeAlias = Callable[..., Any]
-T_template_filter = TypeVar("T_template_filter", bound=TemplateFilterCallable)
-T_template_test = TypeVar("T_template_test", bound=TemplateTestCallable)
-T_template_global = TypeVar("T_template_global", bound=TemplateGlobalCallable)
 
+T = TypeVar("T")
 _Source: TypeAlias = tuple[str, str | None, Callable[[], bool] | None]
 
 __all__ = [
@@ -248,15 +250,31 @@ async def stream_template_string(source: str, **context: Any) -> AsyncIterator[s
     return await _stream(app, template, context)
 
 
-async def get_template_attribute(template_name: str, attribute: str) -> Any:
-    """A macro or variable a template exports, to call it from Python::
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro or variable that a template exports, to use it from Python::
 
-        hello = await get_template_attribute("_macros.html", "hello")
+        hello = get_template_attribute("_macros.html", "hello")
         text = await hello("World")
 
-    Macros of the async environment are coroutines, so they are awaited.
+    The environment is async, so its macros return coroutines: await them.
+    The template's top-level code runs to build the module; it must not
+    wait on I/O (defining macros and variables never does).
     """
     app = _current_app()
     template = app.jinja_env.get_template(template_name)
-    module = await template.make_module_async()
-    return getattr(module, attribute)
+    return getattr(_run_to_completion(template.make_module_async()), attribute)
+
+
+def _run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` here, without an event loop: it must finish
+    without suspending (an async template's module code does)."""
+    try:
+        while coroutine.send(None) is None:  # a bare yield: go on
+            pass
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError(
+        "The template's module code waited on I/O; build it with"
+        " 'await template.make_module_async()' instead."
+    )

@@ -43,7 +43,7 @@ render_template = hybrid(_quart_templating.render_template)
 render_template_string = hybrid(_quart_templating.render_template_string)
 stream_template = hybrid(_quart_templating.stream_template)
 stream_template_string = hybrid(_quart_templating.stream_template_string)
-get_template_attribute = hybrid(_quart_templating.get_template_attribute)
+get_template_attribute = _quart_templating.get_template_attribute
 
 
 def _in_context(

@@ -4,6 +4,7 @@ signals and auto-reload."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -44,6 +45,7 @@ def folder(tmp_path: Path) -> Path:
     (templates / "macros.html").write_text(
         "{% macro hello(name) %}Hello {{ name }}!{% endmacro %}{% set answer = 42 %}"
     )
+    (templates / "waits.html").write_text("{% set value = fetch() %}")
     return tmp_path
 
 
@@ -366,9 +368,27 @@ async def test_stream_template_outside_request(tapp: Quart) -> None:
 # -- get_template_attribute -----------------------------------------------------
 async def test_get_template_attribute(tapp: Quart) -> None:
     async with tapp.app_context():
-        hello = await get_template_attribute("macros.html", "hello")
+        hello = get_template_attribute("macros.html", "hello")
         assert await hello("World") == "Hello World!"
-        assert await get_template_attribute("macros.html", "answer") == 42
+        assert get_template_attribute("macros.html", "answer") == 42
+
+
+async def test_get_template_attribute_refuses_module_code_that_waits(
+    tapp: Quart,
+) -> None:
+    async def fetch() -> str:
+        await asyncio.sleep(0.001)
+        return "late"
+
+    tapp.jinja_env.globals["fetch"] = fetch
+    async with tapp.app_context():
+        with pytest.raises(RuntimeError, match="make_module_async"):
+            get_template_attribute("waits.html", "value")
+
+
+async def test_get_template_attribute_needs_an_app_context(tapp: Quart) -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        get_template_attribute("macros.html", "hello")
 
 
 # -- signals ----------------------------------------------------------------------
