@@ -356,6 +356,7 @@ class Quart(Scaffold):
         """Close registration and snapshot what the hot path needs: the
         plugins' per-request hooks (an unused hook stays an empty tuple)."""
         plugins = self.plugins
+        plugins.check_routes()  # a plugin's route never shadows the app's
         self._request_started_hooks = plugins.callers("quart_request_started")
         self._request_finished_hooks = plugins.callers("quart_request_finished")
         self._request_exception_hooks = plugins.callers("quart_request_exception")

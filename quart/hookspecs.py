@@ -8,6 +8,11 @@ implementation that answers (returns non-``None`` after awaiting); a plugin
 overrides a built-in default by answering first (``tryfirst=True``, or
 simply because plugins registered later are called earlier).
 
+A plugin loaded from its entry point but not enabled by an app gets only
+the hooks in :data:`LOADED_PLUGIN_HOOKS` (commands and servers); the hooks
+that act on an app are called for the plugins that app enabled (built-ins,
+explicit plugins, and entry-point plugins it named).
+
 Per-request hooks (``quart_request_*`` and ``quart_websocket_*``) are looked
 up once, when the app starts serving; an app with no implementation of one
 pays nothing for it per request.
@@ -38,13 +43,15 @@ hookimpl = pluggy.HookimplMarker("quart")
 # -- app set-up -------------------------------------------------------------
 @hookspec
 def quart_app_created(app: Quart) -> None:
-    """Called at the end of ``Quart(...)``, for every plugin.
+    """Called at the end of ``Quart(...)`` for every plugin the app enabled,
+    or when :meth:`~quart.plugins.PluginManager.enable` turns one on later.
 
     Configure the app here: set config defaults, register routes, blueprints
     or hooks, call a Flask-style extension's ``init_app(app)``, replace
     ``app.json``, or wrap ``app.asgi_app`` with ASGI middleware. An exception
-    is reported as a :class:`~quart.plugins.PluginError` naming the plugin.
-    Sync only.
+    is reported as a :class:`~quart.plugins.PluginError` naming the plugin,
+    and so is a route that clashes with another route of the app. Sync
+    only.
     """
 
 
@@ -63,14 +70,15 @@ def quart_shutdown(app: Quart) -> Awaitable[None] | None:
 
 
 # -- requests -----------------------------------------------------------------
-@hookspec
+@hookspec(firstresult=True)
 def quart_request_started(app: Quart, request: Request) -> Any:
-    """Called for each HTTP request before the ``before_request`` functions,
-    inside the request context. May be async.
+    """*firstresult*: called for each HTTP request before the
+    ``before_request`` functions, inside the request context. May be async.
 
     Returning a value (anything a view may return) short-circuits the
-    request: it becomes the response and the view is not called; the
-    after-request processing still runs.
+    request: it becomes the response, the view and the later
+    implementations are not called; the after-request processing still
+    runs.
     """
 
 
@@ -100,11 +108,12 @@ def quart_request_teardown(
     ``None``. May be async. Always called, even after errors."""
 
 
-@hookspec
+@hookspec(firstresult=True)
 def quart_websocket_started(app: Quart, websocket: Any) -> Any:
-    """The websocket twin of :func:`quart_request_started`: called before the
-    ``before_websocket`` functions. May be async. Returning a value rejects
-    the websocket with that response."""
+    """*firstresult*: the websocket twin of :func:`quart_request_started`:
+    called before the ``before_websocket`` functions. May be async.
+    Returning a value rejects the websocket with that response (and the
+    later implementations are not called)."""
 
 
 @hookspec
@@ -160,6 +169,16 @@ def quart_cli_commands(cli: click.Group) -> None:
     """Every plugin: add click commands to the ``quart`` command group
     (``cli.add_command(...)``). Sync."""
 
+
+#: Hooks called for every *loaded* plugin, enabled by the app or not: the
+#: user asks for them by typing a ``quart`` command or choosing ``--server``.
+#: Every other hook acts on an app and is called only for the plugins that
+#: app enabled (see :meth:`quart.plugins.PluginManager.is_enabled`).
+LOADED_PLUGIN_HOOKS = (
+    "quart_cli_commands",
+    "quart_server_names",
+    "quart_serve",
+)
 
 #: Hooks called per HTTP request or websocket; snapshotted at freeze time.
 PER_REQUEST_HOOKS = (

@@ -5,6 +5,14 @@ seeded from one cached scan of the ``quart.plugins`` entry-point group. The
 scan happens the first time an app (or the ``quart`` command) needs it, never
 at ``import quart``.
 
+Loaded is not enabled. Every plugin found through an entry point is
+*loaded* (its command-line and serving hooks work), but it acts on an app
+(``quart_app_created``, the lifecycle, per-request and session hooks) only
+once that app *enables* it: ``Quart(plugins=["name"])`` or
+``app.plugins.enable("name")``. Built-ins and plugins registered explicitly
+are enabled. A route a plugin adds must not clash with another route of the
+app: that is a :class:`PluginError`, at once or when the app freezes.
+
 Environment controls:
 
 * ``QUART_DISABLE_PLUGIN_AUTOLOAD=1``: load no entry-point plugins.
@@ -19,6 +27,7 @@ import importlib
 import importlib.metadata
 import inspect
 import os
+import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -33,6 +42,8 @@ import pluggy
 from . import hookspecs
 
 if TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
     from .app import Quart
 
 ENTRY_POINT_GROUP = "quart.plugins"
@@ -131,6 +142,22 @@ def _default_name(plugin: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+_VARIABLE = re.compile(r"<(?:([^<>:]+):)?[^<>:]+>")
+
+
+def _route_key(rule: Rule) -> tuple[object, ...]:
+    """What two rules must share to match the same requests: the path with
+    variable names dropped (converters kept), host, subdomain, protocol."""
+    path = _VARIABLE.sub(lambda m: f"<{m.group(1) or 'default'}>", rule.rule)
+    return (path, rule.host, rule.subdomain, bool(getattr(rule, "websocket", False)))
+
+
+def _methods_overlap(first: Rule, second: Rule) -> bool:
+    if first.methods is None or second.methods is None:
+        return True
+    return bool((first.methods & second.methods) - {"OPTIONS"})
+
+
 def _caller(impl: pluggy.HookImpl, spec_args: tuple[str, ...]) -> Callable[..., Any]:
     """Call ``impl`` with positional arguments in spec order, passing only
     the arguments it declares."""
@@ -145,8 +172,9 @@ class PluginManager:
     """The plugins of one app (or of the ``quart`` command when no app is
     loaded yet).
 
-    :param plugins: extra plugins to register: objects, modules, or import
-        strings (``"package.module"`` or ``"package.module:attribute"``).
+    :param plugins: plugins the app enables: objects, modules, import
+        strings (``"package.module"`` or ``"package.module:attribute"``), or
+        the names of installed entry-point plugins (``"prometheus"``).
     :param allow: load only these entry-point plugins (``QUART_PLUGINS``).
     :param block: never load these plugins, built-ins included
         (``QUART_PLUGINS_DISABLED``).
@@ -167,6 +195,10 @@ class PluginManager:
         self._pm = pluggy.PluginManager("quart")
         self._pm.add_hookspecs(hookspecs)
         self._info: dict[str, PluginInfo] = {}
+        #: Names of the plugins the app enabled (see :meth:`is_enabled`).
+        self._enabled: set[str] = set()
+        #: Routes added by plugins, with the adding plugin's name.
+        self._plugin_rules: list[tuple[Rule, str]] = []
         self.blocked = set(block or ()) | _env_names("QUART_PLUGINS_DISABLED")
         allowed = set(allow or ()) | _env_names("QUART_PLUGINS")
         if autoload is None:
@@ -183,18 +215,68 @@ class PluginManager:
                     continue
                 if self.get_plugin(entry.name) is not None:
                     continue  # the same distribution seen twice
-                self.register(
-                    _load_entry_point(entry),
-                    entry.name,
-                    source="entrypoint",
-                    distribution=entry.distribution,
-                    version=entry.version,
-                )
+                self._register_entry_point(entry)
         for plugin in plugins or ():
-            if isinstance(plugin, str):
-                self.register(_import_plugin(plugin), plugin)
+            self._enable(plugin)
+
+    def _register_entry_point(self, entry: EntryPointPlugin) -> str:
+        return self.register(
+            _load_entry_point(entry),
+            entry.name,
+            source="entrypoint",
+            distribution=entry.distribution,
+            version=entry.version,
+        )
+
+    def _enable(self, plugin: object | str) -> str:
+        """Register ``plugin`` if need be and mark it enabled, running its
+        ``quart_app_created`` if the app exists already; its name."""
+        if isinstance(plugin, str) and self._pm.get_plugin(plugin) is None:
+            entry = {e.name: e for e in discover_entry_points()}.get(plugin)
+            if entry is not None:
+                self._register_entry_point(entry)
             else:
-                self.register(plugin)
+                plugin = _import_plugin(plugin)
+        name = plugin if isinstance(plugin, str) else self._pm.get_name(plugin)
+        if name is None:
+            return self.register(plugin)  # explicit: enabled and set up
+        if name in self._enabled:
+            return name
+        app = self.app
+        if app is not None and app.got_first_request:
+            late = set(self.hooks_of(name)) & set(hookspecs.PER_REQUEST_HOOKS)
+            if late:
+                raise PluginError(
+                    f"Plugin {name!r} implements per-request hooks"
+                    f" ({', '.join(sorted(late))}) but the app is already"
+                    " serving; enable it before the first request."
+                )
+        self._enabled.add(name)
+        if app is not None and getattr(app, "_plugins_ready", False):
+            self.app_created_for(name)
+        return name
+
+    # -- enabling -------------------------------------------------------------
+    def enable(self, *plugins: object | str) -> list[str]:
+        """Turn plugins on for this app after it was created: installed
+        entry-point plugins by name (loaded now if autoload was off or the
+        allow list left them out), or plugin objects, modules and import
+        strings. Each newly enabled plugin's ``quart_app_created`` runs at
+        once, so set the config it reads first. Returns the names.
+
+        A plugin with per-request hooks cannot be enabled once the app is
+        serving (:class:`PluginError`)."""
+        return [self._enable(plugin) for plugin in plugins]
+
+    def is_enabled(self, plugin: object | str) -> bool:
+        """Whether this app turned ``plugin`` (a name or the registered
+        object) on. Built-ins and explicitly registered plugins are enabled;
+        a plugin loaded from its entry point only when the app named it in
+        ``Quart(plugins=[...])`` or :meth:`enable`. Only enabled plugins get
+        the hooks that act on an app; a plugin's own code (a CLI command,
+        ``quart_serve``) can ask here."""
+        name = plugin if isinstance(plugin, str) else self._pm.get_name(plugin)
+        return name is not None and name in self._enabled
 
     # -- registration ---------------------------------------------------------
     @property
@@ -239,8 +321,10 @@ class PluginManager:
             self._pm.unregister(plugin)
             raise PluginError(f"Plugin {name!r}: {error}") from error
         self._info[name] = PluginInfo(name, plugin, source, distribution, version)
-        if app is not None and getattr(app, "_plugins_ready", False):
-            self.app_created_for(name)
+        if source != "entrypoint":
+            self._enabled.add(name)
+            if app is not None and getattr(app, "_plugins_ready", False):
+                self.app_created_for(name)
         return name
 
     def unregister(self, plugin_or_name: object | str) -> None:
@@ -265,6 +349,7 @@ class PluginManager:
                 )
         self._pm.unregister(name=name)
         self._info.pop(name, None)
+        self._enabled.discard(name)
 
     @contextmanager
     def registered(self, plugin: object, name: str | None = None) -> Iterator[str]:
@@ -302,35 +387,85 @@ class PluginManager:
 
     # -- calling ----------------------------------------------------------------
     def app_created(self) -> None:
-        """Run ``quart_app_created`` for every plugin in hook order (so
-        ``tryfirst``/``trylast`` apply), naming the plugin that fails."""
+        """Run ``quart_app_created`` for every enabled plugin in hook order
+        (so ``tryfirst``/``trylast`` apply), naming the plugin that fails."""
         hook = self._pm.hook.quart_app_created
         for impl in reversed(hook.get_hookimpls()):
-            self._app_created_call(impl)
+            if impl.plugin_name in self._enabled:
+                self._app_created_call(impl)
 
     def app_created_for(self, name: str) -> None:
-        """Run ``quart_app_created`` for one (late-registered) plugin."""
+        """Run ``quart_app_created`` for one (late-enabled) plugin."""
         for impl in self._pm.hook.quart_app_created.get_hookimpls():
             if impl.plugin_name == name:
                 self._app_created_call(impl)
 
     def _app_created_call(self, impl: pluggy.HookImpl) -> None:
         info = self._info.get(impl.plugin_name)
+        where = info.describe() if info is not None else impl.plugin_name
+        app = self.app
+        assert app is not None
+        before = {id(rule) for rule in app.url_map.iter_rules()}
         try:
-            _caller(impl, ("app",))(self.app)
+            _caller(impl, ("app",))(app)
         except Exception as error:
-            where = info.describe() if info is not None else impl.plugin_name
             raise PluginError(
                 f"Plugin {where} failed in quart_app_created: {error!r}"
             ) from error
+        added = [r for r in app.url_map.iter_rules() if id(r) not in before]
+        if added:
+            self._plugin_rules.extend((rule, impl.plugin_name) for rule in added)
+            self.check_routes()
+
+    def check_routes(self) -> None:
+        """Raise :class:`PluginError` if a route a plugin added would match
+        the same requests as another route of the app (the app's own, or
+        another plugin's): werkzeug answers with the rule added first, so
+        one of the two would be dead, silently. The app calls this when it
+        freezes (after its set-up, so routes added after the plugin's count
+        too); it costs nothing when no plugin added a route."""
+        if not self._plugin_rules or self.app is None:
+            return
+        owners = {id(rule): name for rule, name in self._plugin_rules}
+        by_key: dict[tuple[object, ...], list[Rule]] = {}
+        for rule in self.app.url_map.iter_rules():
+            by_key.setdefault(_route_key(rule), []).append(rule)
+        for rule, name in self._plugin_rules:
+            for other in by_key.get(_route_key(rule), ()):
+                if other is rule or not _methods_overlap(rule, other):
+                    continue
+                other_owner = owners.get(id(other))
+                if other_owner == name:
+                    continue
+                info = self._info.get(name)
+                where = info.describe() if info is not None else name
+                whose = (
+                    "the app's route"
+                    if other_owner is None
+                    else f"the route of plugin {other_owner!r}"
+                )
+                raise PluginError(
+                    f"Plugin {where} adds the route {rule.rule!r} (endpoint"
+                    f" {rule.endpoint!r}), which clashes with {whose}"
+                    f" {other.rule!r} (endpoint {other.endpoint!r}): only one"
+                    " of them could ever answer. Give one of them another"
+                    " path (see the plugin's settings), or do not enable the"
+                    " plugin."
+                )
 
     def callers(self, hook_name: str) -> tuple[Callable[..., Any], ...]:
         """The implementations of a hook, in calling order, as plain
-        callables taking the spec's arguments positionally."""
+        callables taking the spec's arguments positionally: those of the
+        enabled plugins, or of every loaded plugin for the hooks in
+        :data:`quart.hookspecs.LOADED_PLUGIN_HOOKS`."""
         caller = getattr(self._pm.hook, hook_name)
         spec_args = tuple(caller.spec.argnames)
+        every = hook_name in hookspecs.LOADED_PLUGIN_HOOKS
+        enabled = self._enabled
         return tuple(
-            _caller(impl, spec_args) for impl in reversed(caller.get_hookimpls())
+            _caller(impl, spec_args)
+            for impl in reversed(caller.get_hookimpls())
+            if every or impl.plugin_name in enabled
         )
 
     def first_result_sync(self, hook_name: str, *args: Any) -> Any:

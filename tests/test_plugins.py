@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -363,6 +364,239 @@ def test_import_quart_does_not_scan_entry_points() -> None:
     assert out.stdout.strip() == "0"
 
 
+# -- loaded is not enabled, allow lists ------------------------------------------
+FAKE_PLUGIN = """
+from quart import hookimpl
+
+@hookimpl
+def quart_app_created(app):
+    app.config.setdefault("SET_UP_BY", []).append({name!r})
+    app.add_url_rule("/{name}", "{name}_view", lambda: {name!r})
+
+@hookimpl
+def quart_request_finished(response):
+    response.headers["X-{name}"] = "on"
+
+@hookimpl
+def quart_cli_commands(cli):
+    cli.command("{name}-hello")(lambda: print("hello from {name}"))
+"""
+
+
+@pytest.fixture
+def fake_entry_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    """Two installed plugins, ``alpha`` and ``beta``, each a distribution
+    with a ``quart.plugins`` entry point; autoload on."""
+    from quart import plugins as plugins_module
+
+    names = ["alpha", "beta"]
+    for name in names:
+        (tmp_path / f"{name}_plugin.py").write_text(FAKE_PLUGIN.format(name=name))
+        info = tmp_path / f"{name}_plugin-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}-plugin\nVersion: 1.0\n"
+        )
+        (info / "entry_points.txt").write_text(
+            f"[quart.plugins]\n{name} = {name}_plugin\n"
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.delenv("QUART_PLUGINS", raising=False)
+    plugins_module.discover_entry_points.cache_clear()
+    plugins_module._load_entry_point.cache_clear()
+    yield names
+    plugins_module.discover_entry_points.cache_clear()
+    plugins_module._load_entry_point.cache_clear()
+    for name in names:
+        sys.modules.pop(f"{name}_plugin", None)
+
+
+def _entry_point_plugins(app: Quart) -> set[str]:
+    return {i.name for i in app.plugins.list_plugins() if i.source == "entrypoint"}
+
+
+def test_fake_entry_points_are_discovered(fake_entry_points: list[str]) -> None:
+    found = {e.name: e for e in discover_entry_points()}
+    assert found["alpha"].distribution == "alpha-plugin"
+    assert found["beta"].version == "1.0"
+    assert {"alpha", "beta"} <= _entry_point_plugins(Quart(__name__))
+
+
+def test_allow_list_excludes_the_plugins_it_does_not_name(
+    fake_entry_points: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = Quart(__name__, allow_plugins=["alpha"])
+    assert _entry_point_plugins(app) == {"alpha"}
+    assert app.plugins.get_plugin("beta") is None
+    monkeypatch.setenv("QUART_PLUGINS", "beta")
+    assert _entry_point_plugins(Quart(__name__)) == {"beta"}
+    # Both lists together allow the union; the block list still wins.
+    both = Quart(__name__, allow_plugins=["alpha"], disable_plugins=["beta"])
+    assert _entry_point_plugins(both) == {"alpha"}
+    # Built-ins are not entry points: an allow list leaves them alone.
+    assert app.plugins.get_plugin("quart.sessions") is not None
+
+
+async def test_installed_plugin_does_not_touch_an_app_that_did_not_enable_it(
+    fake_entry_points: list[str],
+) -> None:
+    app = Quart(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    assert app.plugins.get_plugin("alpha") is not None  # loaded ...
+    assert not app.plugins.is_enabled("alpha")  # ... but not enabled
+    assert "SET_UP_BY" not in app.config
+    assert {rule.rule for rule in app.url_map.iter_rules()} == {
+        "/",
+        "/static/<path:filename>",
+    }
+    response = await app.test_client().get("/")
+    assert "X-alpha" not in response.headers
+    assert app._request_finished_hooks == ()  # and no per-request cost
+    # Its command-line hooks still work: the user asks for those by name.
+    result = _invoke(app, "alpha-hello")
+    assert result.exit_code == 0, result.output
+    assert "hello from alpha" in result.output
+
+
+async def test_app_enables_an_installed_plugin_by_name(
+    fake_entry_points: list[str],
+) -> None:
+    app = Quart(__name__, plugins=["alpha"])
+    assert app.plugins.is_enabled("alpha")
+    assert app.plugins.is_enabled(app.plugins.get_plugin("alpha"))
+    assert not app.plugins.is_enabled("beta")
+    assert app.config["SET_UP_BY"] == ["alpha"]
+    response = await app.test_client().get("/alpha")
+    assert await response.get_data(as_text=True) == "alpha"
+    assert response.headers["X-alpha"] == "on"
+    assert "X-beta" not in response.headers
+
+
+def test_enable_later_runs_the_set_up_once(fake_entry_points: list[str]) -> None:
+    app = Quart(__name__)
+    assert app.plugins.enable("beta") == ["beta"]
+    assert app.plugins.enable("beta", "alpha") == ["beta", "alpha"]
+    assert app.config["SET_UP_BY"] == ["beta", "alpha"]
+
+
+def test_naming_a_plugin_loads_it_without_autoload(
+    fake_entry_points: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUART_DISABLE_PLUGIN_AUTOLOAD", "1")
+    app = Quart(__name__, plugins=["beta"])
+    assert _entry_point_plugins(app) == {"beta"}
+    assert app.plugins.is_enabled("beta")
+    # Naming it also overrides an allow list, but not a block list.
+    assert Quart(
+        __name__, allow_plugins=["alpha"], plugins=["beta"]
+    ).plugins.is_enabled("beta")
+    with pytest.raises(PluginError, match="'beta' is blocked"):
+        Quart(__name__, disable_plugins=["beta"], plugins=["beta"])
+
+
+def test_import_string_of_an_installed_plugin_enables_it(
+    fake_entry_points: list[str],
+) -> None:
+    app = Quart(__name__, plugins=["alpha_plugin"])
+    assert app.plugins.is_enabled("alpha")  # the same module, not a second copy
+    assert app.config["SET_UP_BY"] == ["alpha"]
+
+
+def test_explicit_and_builtin_plugins_are_enabled() -> None:
+    recorder = Recorder()
+    app = Quart(__name__, plugins=[recorder])
+    assert app.plugins.is_enabled(recorder)
+    assert app.plugins.is_enabled("quart.sessions")
+    late = Recorder()
+    app.plugins.register(late, "late")
+    assert app.plugins.is_enabled("late")
+    app.plugins.unregister("late")
+    assert not app.plugins.is_enabled("late")
+    assert not app.plugins.is_enabled("never-registered")
+
+
+async def test_enabling_per_request_plugin_after_serving_is_refused(
+    fake_entry_points: list[str],
+) -> None:
+    app = Quart(__name__)
+    await app.test_client().get("/")
+    with pytest.raises(PluginError, match="already serving"):
+        app.plugins.enable("alpha")
+    assert not app.plugins.is_enabled("alpha")
+
+
+# -- plugin routes never shadow the app's -----------------------------------------
+class MetricsRoute:
+    """A plugin that adds ``GET /metrics``."""
+
+    @hookimpl
+    def quart_app_created(self, app: Quart) -> None:
+        async def plugin_metrics() -> str:
+            return "plugin"
+
+        app.add_url_rule("/metrics", "plugin_metrics", plugin_metrics)
+
+
+async def test_plugin_route_then_app_route_is_refused_at_first_request() -> None:
+    app = Quart(__name__, plugins=[MetricsRoute()])
+
+    @app.get("/metrics")
+    async def metrics() -> str:
+        return "app"
+
+    with pytest.raises(PluginError, match=r"'/metrics'.*clashes with the app's"):
+        await app.test_client().get("/metrics")
+
+
+def test_app_route_then_plugin_route_is_refused_at_once() -> None:
+    app = Quart(__name__)
+
+    @app.get("/metrics/<int:page>")
+    async def metrics(page: int) -> str:
+        return "app"
+
+    class PagedMetrics:
+        @hookimpl
+        def quart_app_created(self, app: Quart) -> None:
+            app.add_url_rule("/metrics/<int:n>", "paged", lambda n: "plugin")
+
+    with pytest.raises(PluginError, match=r"endpoint 'paged'.*endpoint 'metrics'"):
+        app.plugins.register(PagedMetrics())
+
+
+async def test_plugin_route_may_share_a_path_on_other_methods() -> None:
+    app = Quart(__name__, plugins=[MetricsRoute()])
+
+    @app.post("/metrics")
+    async def push() -> str:
+        return "pushed"
+
+    @app.websocket("/metrics")
+    async def stream() -> None:
+        return None
+
+    client = app.test_client()
+    assert await (await client.get("/metrics")).get_data(as_text=True) == "plugin"
+    assert await (await client.post("/metrics")).get_data(as_text=True) == "pushed"
+
+
+def test_two_plugins_may_not_claim_one_route() -> None:
+    class Other(MetricsRoute):
+        @hookimpl
+        def quart_app_created(self, app: Quart) -> None:
+            app.add_url_rule("/metrics", "other_metrics", lambda: "other")
+
+    with pytest.raises(PluginError, match="the route of plugin"):
+        Quart(__name__, plugins=[MetricsRoute(), Other()])
+
+
 # -- the hook reference -------------------------------------------------------------
 def _specs() -> list[str]:
     return [
@@ -441,22 +675,6 @@ def test_version_lists_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     lines = version_lines()
     assert lines[-1].startswith("Plugins: quart.sessions, quart.serving")
-
-
-def test_metrics_command_from_the_prometheus_plugin(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    pytest.importorskip("quart_prometheus")
-    from click.testing import CliRunner
-
-    from quart.cli import QuartGroup
-
-    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    app = Quart(__name__)
-    group = QuartGroup(create_app=lambda: app)
-    result = CliRunner().invoke(group, ["metrics"])
-    assert result.exit_code == 0, result.output
-    assert "# TYPE quart_requests_total counter" in result.output
 
 
 # -- websocket twins -------------------------------------------------------------------

@@ -1,8 +1,13 @@
 """Prometheus metrics for Quart, as a plugin.
 
+Installing it changes no app: an app turns it on with
+``Quart(__name__, plugins=["prometheus"])`` or
+``app.plugins.enable("prometheus")`` (after setting the config below).
+
 Hooks used: ``quart_app_created`` (metrics and the ``/metrics`` route),
-``quart_request_started`` / ``quart_request_finished`` (timing and counts)
-and ``quart_cli_commands`` (``quart metrics``).
+``quart_request_started`` / ``quart_request_finished`` (timing and counts),
+all three called only for apps that enabled the plugin, and
+``quart_cli_commands`` (``quart metrics``), there whenever it is installed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from quart import current_app
 from quart import hookimpl
 from quart.cli import with_appcontext
 
+#: The plugin's entry-point name, which apps enable it by.
+PLUGIN_NAME = "prometheus"
 EXTENSION_KEY = "prometheus"
 DEFAULT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -58,6 +65,8 @@ def metrics_for(app: Quart) -> Metrics:
 
 @hookimpl
 def quart_app_created(app: Quart) -> None:
+    # Quart calls this only for apps that enabled the plugin; a route that
+    # clashes with one of the app's is refused by Quart (PluginError).
     app.config.setdefault("PROMETHEUS_METRICS_PATH", "/metrics")
     app.config.setdefault("PROMETHEUS_BUCKETS", DEFAULT_BUCKETS)
     metrics = Metrics(tuple(app.config["PROMETHEUS_BUCKETS"]))
@@ -78,10 +87,10 @@ def quart_request_started(request: Any) -> None:
 
 @hookimpl
 def quart_request_finished(app: Quart, request: Any, response: Any) -> None:
-    metrics = app.extensions.get(EXTENSION_KEY)
+    metrics = app.extensions[EXTENSION_KEY]
     started = getattr(request, "prometheus_started", None)
-    if metrics is None or started is None:
-        return
+    if started is None:
+        return  # another plugin answered quart_request_started first
     endpoint = request.endpoint or "<unmatched>"
     if endpoint == "prometheus_metrics":
         return  # scraping is not traffic
@@ -97,7 +106,9 @@ def quart_cli_commands(cli: click.Group) -> None:
     @with_appcontext
     def metrics_command() -> None:
         """Print the app's Prometheus metrics (those of this process)."""
-        metrics = current_app.extensions.get(EXTENSION_KEY)
-        if metrics is None:
-            raise click.UsageError("The prometheus plugin is not enabled for this app.")
-        click.echo(metrics.exposition().decode(), nl=False)
+        if not current_app.plugins.is_enabled(PLUGIN_NAME):
+            raise click.UsageError(
+                "The prometheus plugin is not enabled for this app: create it"
+                ' with Quart(__name__, plugins=["prometheus"]).'
+            )
+        click.echo(metrics_for(current_app).exposition().decode(), nl=False)
