@@ -1682,11 +1682,11 @@ class Quart(Scaffold):
         """Dispatch an ASGI connection by its scope type."""
         scope_type = scope["type"]
         if scope_type == "http":
-            await self.asgi_http_class(self, scope, receive, send).handle()
+            await self.asgi_http_class(self, scope)(receive, send)
         elif scope_type == "websocket":
-            await self.asgi_websocket_class(self, scope, receive, send).handle()
+            await self.asgi_websocket_class(self, scope)(receive, send)
         elif scope_type == "lifespan":
-            await self.asgi_lifespan_class(self, scope, receive, send).handle()
+            await self.asgi_lifespan_class(self, scope)(receive, send)
         else:
             raise RuntimeError(f"Unsupported ASGI scope type {scope_type!r}")
 

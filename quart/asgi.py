@@ -1,11 +1,15 @@
 """The only code that speaks ASGI: scopes and messages in, wrapper objects
 to the app, responses back out as messages.
 
-A handler is cancelled when its client disconnects. Watching for that needs
-a task reading ``receive``; to keep fast requests free of it, the watcher is
-started by a ``call_soon`` callback, which only runs if the handler actually
-yields to the event loop. A request that completes without waiting on I/O
-never creates it.
+Each scope type has a connection class, made with the app and the scope and
+then called with ``receive`` and ``send`` (:attr:`Quart.asgi_http_class
+<quart.Quart.asgi_http_class>` and its twins choose them). A connection runs
+the app in the calling task and reads the client's messages beside it with
+``handle_messages``, so that a client going away cancels the handler. That
+reader is a task, and to keep fast requests free of it, it is started by a
+``call_soon`` callback, which only runs if the handler actually yields to the
+event loop: a request that completes without waiting on I/O never creates
+it.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
+from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import NotFound
 from werkzeug.urls import iri_to_uri
 
 from .wrappers.headers import headers_from_pairs
@@ -35,10 +42,11 @@ if TYPE_CHECKING:
     from .wrappers import Response
     from .wrappers.websocket import Websocket
 
-#: Request body bytes the watcher buffers before it waits for the handler.
+#: Request body bytes the message reader buffers ahead of the handler.
 BODY_BUFFER_SIZE = 256 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
-#: The watcher needs no request context; sharing one avoids a copy per request.
+#: The message reader needs no request context; sharing one avoids a copy
+#: per request.
 _WATCH_CONTEXT = contextvars.Context()
 #: Websocket connection states.
 _WS_CONNECTING = "connecting"
@@ -65,13 +73,32 @@ def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     return encoded
 
 
+def under_root_path(path: str, root_path: str) -> bool:
+    """Whether ``path`` lies under ``root_path``, segment by segment (the
+    ASGI ``path`` includes the ``root_path``)."""
+    root = root_path.rstrip("/")
+    return not root or path == root or path.startswith(root + "/")
+
+
 def scope_path(scope: Scope) -> tuple[str, str]:
-    """``(root_path, path)``, with the root path removed from the path."""
+    """``(root_path, path)``, with the root path removed from the path. A
+    path outside the root path (see :func:`under_root_path`) is returned
+    whole; the connection classes answer it with 404."""
     path: str = scope["path"]
     root_path: str = scope.get("root_path", "")
-    if root_path and (path == root_path or path.startswith(root_path + "/")):
-        path = path[len(root_path) :] or "/"
+    if root_path:
+        root = root_path.rstrip("/")
+        if path == root or path.startswith(root + "/"):
+            path = path[len(root) :] or "/"
     return root_path, path
+
+
+def _expects_continue(scope: Scope) -> bool:
+    """Whether the client waits for ``100 Continue`` before sending the body."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"expect" and b"100-continue" in value.lower():
+            return True
+    return False
 
 
 async def send_body(
@@ -99,36 +126,42 @@ async def send_body(
 
 
 class ASGIHTTPConnection:
-    """One HTTP request/response exchange."""
+    """One HTTP request/response exchange.
+
+    :meth:`handle_request` runs the app and sends its response;
+    :meth:`handle_messages` reads the request body ahead of the handler and
+    watches for the client going away. The handler reads the body through
+    the connection: directly from ``receive`` while the reader is not
+    running, else from the reader's buffer.
+    """
 
     __slots__ = (
         "_body_done",
         "_buffer",
         "_buffered",
         "_disconnected",
-        "_drained",
         "_pump",
         "_pump_wanted",
         "_readable",
         "_reading",
+        "_receive",
+        "_received",
+        "_request",
+        "_resume_at",
+        "_send",
         "_task",
+        "_wanted",
         "app",
-        "receive",
         "scope",
-        "send",
     )
 
-    def __init__(
-        self,
-        app: Quart,
-        scope: Scope,
-        receive: ASGIReceiveCallable,
-        send: ASGISendCallable,
-    ) -> None:
+    _receive: ASGIReceiveCallable
+    _send: ASGISendCallable
+    _request: Request
+
+    def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
         self.scope = scope
-        self.receive = receive
-        self.send = send
         self._task: asyncio.Task[Any] | None = None
         self._pump: asyncio.Task[None] | None = None
         self._pump_wanted = False
@@ -137,15 +170,41 @@ class ASGIHTTPConnection:
         self._body_done = False
         self._buffer: deque[bytes] = deque()
         self._buffered = 0
+        self._received = 0
         self._readable: asyncio.Event | None = None
-        self._drained: asyncio.Event | None = None
+        self._wanted: asyncio.Event | None = None
+        self._resume_at = BODY_BUFFER_SIZE
 
-    def make_request(self) -> Request:
+    async def __call__(
+        self, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Serve the request: :meth:`handle_request` in this task, and
+        :meth:`handle_messages` beside it once the handler waits on I/O."""
+        self._receive = receive
+        self._send = send
+        request = self._request = self._create_request()
+        self._task = asyncio.current_task()
+        watch = asyncio.get_running_loop().call_soon(
+            self._start_pump, context=_WATCH_CONTEXT
+        )
+        try:
+            await self.handle_request(request, send)
+        except asyncio.CancelledError:
+            task = self._task
+            if self._disconnected and task is not None and task.uncancel() == 0:
+                return  # the client went away; nothing left to answer
+            raise
+        finally:
+            watch.cancel()
+            if self._pump is not None:
+                self._pump.cancel()
+
+    def _create_request(self) -> Request:
         scope = self.scope
         root_path, path = scope_path(scope)
         extensions = scope.get("extensions")
         if extensions:  # HTTP/2 and later: server push and early hints
-            return self.app.request_class(
+            request = self.app.request_class(
                 scope["method"],
                 scope.get("scheme", "http"),
                 path,
@@ -166,39 +225,24 @@ class ASGIHTTPConnection:
                     else None
                 ),
             )
-        return self.app.request_class(
-            scope["method"],
-            scope.get("scheme", "http"),
-            path,
-            scope.get("query_string", b""),
-            decode_headers(scope["headers"]),
-            root_path,
-            scope.get("http_version", "1.1"),
-            scope,
-            body=self._next_chunk,
-        )
-
-    async def handle(self) -> None:
-        request = self.make_request()
-        self._task = asyncio.current_task()
-        watch = asyncio.get_running_loop().call_soon(
-            self._start_pump, context=_WATCH_CONTEXT
-        )
-        try:
-            response = await self.app.handle_request(request)
-            await self.send_response(request, response)
-        except asyncio.CancelledError:
-            task = self._task
-            if self._disconnected and task is not None and task.uncancel() == 0:
-                return  # the client went away; nothing left to answer
-            raise
-        finally:
-            watch.cancel()
-            if self._pump is not None:
-                self._pump.cancel()
+        else:
+            request = self.app.request_class(
+                scope["method"],
+                scope.get("scheme", "http"),
+                path,
+                scope.get("query_string", b""),
+                decode_headers(scope["headers"]),
+                root_path,
+                scope.get("http_version", "1.1"),
+                scope,
+                body=self._next_chunk,
+            )
+        if root_path and not under_root_path(scope["path"], root_path):
+            request.routing_exception = NotFound()
+        return request
 
     async def _send_push_promise(self, path: str, headers: Headers) -> None:
-        await self.send(
+        await self._send(
             {
                 "type": "http.response.push",
                 "path": path,
@@ -207,7 +251,7 @@ class ASGIHTTPConnection:
         )
 
     async def _send_early_hints(self, links: list[str]) -> None:
-        await self.send(
+        await self._send(
             {
                 "type": "http.response.early_hint",
                 "links": [link.encode("latin-1") for link in links],
@@ -215,10 +259,26 @@ class ASGIHTTPConnection:
         )
 
     # -- the response -------------------------------------------------------
-    async def send_response(self, request: Request, response: Response) -> None:
-        send = self.send
+    async def handle_request(self, request: Request, send: ASGISendCallable) -> None:
+        """Run the app on ``request`` and send its response with ``send``.
+
+        A response that cannot be sent (a status outside 100-999, a header
+        value that is not latin-1) is a programmer error: it is logged and
+        the client gets a plain 500, so the connection stays usable.
+        """
+        response = await self.app.handle_request(request)
         status = response.status_code
-        headers = encode_headers(response.headers)
+        try:
+            if not 100 <= status <= 999:
+                raise ValueError(
+                    f"Invalid status {response.status!r} in the response to"
+                    f" {request.method} {request.path}: a status code is a"
+                    " number from 100 to 999."
+                )
+            headers = encode_headers(response.headers)
+        except ValueError as error:  # UnicodeEncodeError included
+            await self._send_server_error(request, send, error)
+            return
         if status == 204 or status < 200:  # no body, so no length (RFC 9110 8.6)
             headers = [pair for pair in headers if pair[0] != b"content-length"]
         await send(
@@ -239,17 +299,61 @@ class ASGIHTTPConnection:
             return
         await send_body(self.app, response, send, "http.response.body")
 
-    # -- the request body and disconnects -------------------------------------
-    def _start_pump(self) -> None:
-        if self._reading:
-            self._pump_wanted = True  # the handler is reading; take over after
-        elif self._pump is None and not self._disconnected:
-            self._pump = asyncio.get_running_loop().create_task(self._pump_messages())
+    async def _send_server_error(
+        self, request: Request, send: ASGISendCallable, error: Exception
+    ) -> None:
+        """Log ``error`` and answer 500; raise it instead where the app's
+        exceptions propagate (``PROPAGATE_EXCEPTIONS``, by default in
+        testing)."""
+        app = self.app
+        propagate = app.config["PROPAGATE_EXCEPTIONS"]
+        if propagate or (propagate is None and app.testing):
+            raise error
+        app.log_exception((type(error), error, error.__traceback__))
+        body = InternalServerError().get_body().encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode("ascii")),
+                ],
+            }
+        )
+        if request.method == "HEAD":
+            body = b""
+        await send({"type": "http.response.body", "body": body})
 
-    async def _pump_messages(self) -> None:
-        """Read the body into a bounded buffer, then wait for a disconnect
-        and cancel the handler when it comes."""
-        receive = self.receive
+    # -- the request body and disconnects -------------------------------------
+    def _start_pump(self, body_asked: bool = False) -> None:
+        """Start :meth:`handle_messages`, unless the handler is reading
+        ``receive`` itself (then start it after that read) or the client
+        waits for ``100 Continue`` and the body was not asked for: reading
+        would invite a body the handler may refuse."""
+        if self._reading or (
+            not (body_asked or self._received or self._body_done)
+            and _expects_continue(self.scope)
+        ):
+            self._pump_wanted = True
+        elif self._pump is None and not self._disconnected:
+            self._pump = asyncio.get_running_loop().create_task(
+                self.handle_messages(self._request, self._receive),
+                context=_WATCH_CONTEXT,
+            )
+
+    async def handle_messages(
+        self, request: Request, receive: ASGIReceiveCallable
+    ) -> None:
+        """Read the client's messages while ``request`` is handled: the body
+        into a buffer, then the disconnect, which cancels the handler.
+
+        The reader stays at most :data:`BODY_BUFFER_SIZE` bytes ahead of the
+        handler, and past ``MAX_CONTENT_LENGTH`` it reads only when the
+        handler asks for more, so a body that is too large is not read on
+        after the handler refused it.
+        """
+        limit = self.app.config["MAX_CONTENT_LENGTH"]
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -260,20 +364,27 @@ class ASGIHTTPConnection:
                     self._task.cancel()
                 return
             if self._body_done:
-                # More body after the end breaks the protocol; stop watching
+                # More body after the end breaks the protocol; stop reading
                 # rather than spin on a server that never blocks.
                 return
             chunk = message.get("body", b"")
             if chunk:
                 self._buffer.append(chunk)
                 self._buffered += len(chunk)
+                self._received += len(chunk)
             if not message.get("more_body", False):
                 self._body_done = True
             if self._readable is not None:
                 self._readable.set()
-            if self._buffered > BODY_BUFFER_SIZE and not self._body_done:
-                self._drained = asyncio.Event()
-                await self._drained.wait()
+            if self._body_done:
+                continue
+            if limit is not None and self._received > limit:
+                self._resume_at = -1  # from now on, only when asked
+            if self._buffered > self._resume_at:
+                if self._wanted is None:
+                    self._wanted = asyncio.Event()
+                self._wanted.clear()
+                await self._wanted.wait()
 
     async def _next_chunk(self) -> tuple[bytes, bool]:
         """The next ``(data, more_body)`` of the request body."""
@@ -282,58 +393,63 @@ class ASGIHTTPConnection:
                 raise ClientDisconnected()
             self._reading = True
             try:
-                message = await self.receive()
+                message = await self._receive()
             finally:
                 self._reading = False
             if message["type"] == "http.disconnect":
                 self._disconnected = True
                 raise ClientDisconnected()
+            chunk: bytes = message.get("body", b"")
+            self._received += len(chunk)
             more = bool(message.get("more_body", False))
             self._body_done = not more
             if self._pump_wanted:
                 self._pump_wanted = False
-                self._start_pump()
-            return message.get("body", b""), more
+                self._start_pump(body_asked=True)
+            return chunk, more
         while not self._buffer:
             if self._body_done:
                 return b"", False
             if self._disconnected:
                 raise ClientDisconnected()
+            if self._wanted is not None:
+                self._wanted.set()  # the reader paused: the handler asks
             if self._readable is None:
                 self._readable = asyncio.Event()
             self._readable.clear()
             await self._readable.wait()
         chunk = self._buffer.popleft()
         self._buffered -= len(chunk)
-        if self._drained is not None and self._buffered <= BODY_BUFFER_SIZE:
-            self._drained.set()
+        if self._wanted is not None and self._buffered <= self._resume_at:
+            self._wanted.set()
         return chunk, bool(self._buffer) or not self._body_done
 
 
 class ASGIWebsocketConnection:
     """One websocket: the handshake, messages both ways, and the close.
 
+    :meth:`handle_websocket` runs the app's handler and then closes (or
+    refuses) the websocket; :meth:`accept_connection`,
+    :meth:`send_data` and :meth:`close_connection` are what the
+    :class:`~quart.wrappers.Websocket` calls.
+
     A client that goes away is noticed whatever the handler is doing. While
     the handler waits in ``receive`` it reads the server's messages itself
     and gets :class:`WebsocketDisconnect`. Once it waits on anything else
-    (a ``call_soon`` check sees it yielded outside ``receive``), a watcher
-    task takes over reading into a buffer: then a handler waiting on
-    something else, with nothing left to read, is cancelled when the
-    client leaves, and the app turns that into the same exception. A
-    handler that only receives and sends never starts the watcher.
+    (a ``call_soon`` check sees it yielded outside ``receive``),
+    :meth:`handle_messages` takes over reading into a buffer: then a
+    handler waiting on something else, with nothing left to read, is
+    cancelled when the client leaves, and the app turns that into the same
+    exception. A handler that only receives and sends never starts the
+    reader.
     """
 
-    def __init__(
-        self,
-        app: Quart,
-        scope: Scope,
-        receive: ASGIReceiveCallable,
-        send: ASGISendCallable,
-    ) -> None:
+    _receive: ASGIReceiveCallable
+    _send: ASGISendCallable
+
+    def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
         self.scope = scope
-        self.receive = receive
-        self.send = send
         self._state = _WS_CONNECTING
         self._messages: deque[str | bytes] = deque()
         self._waiter: asyncio.Future[None] | None = None
@@ -342,56 +458,30 @@ class ASGIWebsocketConnection:
         self._close_code = 1000
         self._task: asyncio.Task[Any] | None = None
         self._pump: asyncio.Task[None] | None = None
-        self._reading = False  # someone awaits self.receive() directly
+        self._reading = False  # someone awaits the ASGI receive directly
         self._pump_wanted = False
         self._check: asyncio.Handle | None = None
         self._finished = False
         self._websocket: Websocket | None = None
         self._cancelled = False
 
-    def make_websocket(self) -> Websocket:
-        scope = self.scope
-        root_path, path = scope_path(scope)
-        return self.app.websocket_class(
-            path,
-            scope.get("query_string", b""),
-            scope.get("scheme", "ws"),
-            decode_headers(scope["headers"]),
-            root_path,
-            scope.get("http_version", "1.1"),
-            list(scope.get("subprotocols") or ()),
-            self.receive_data,
-            self.send_data,
-            self.accept,
-            self.close,
-            scope,
-            disconnect_from_cancel=self.disconnect_from_cancel,
-        )
-
-    async def handle(self) -> None:
-        message = await self.receive()
+    async def __call__(
+        self, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Serve the websocket: wait for the handshake, then run
+        :meth:`handle_websocket`."""
+        self._receive = receive
+        self._send = send
+        message = await receive()
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake reached the app
-        websocket = self._websocket = self.make_websocket()
+        websocket = self._websocket = self._create_websocket(send)
         self._task = asyncio.current_task()
         self._check = asyncio.get_running_loop().call_soon(
             self._maybe_start_pump, context=_WATCH_CONTEXT
         )
         try:
-            response = await self.app.handle_websocket(websocket)
-            state = self._state
-            if state is _WS_CONNECTING:
-                if response is None:
-                    await self.close(1000, "")  # never accepted: a refusal
-                else:
-                    await self.send_rejection(response)
-            elif state is _WS_ACCEPTED:
-                code = 1000
-                reason = ""
-                if response is not None and response.status_code >= 400:
-                    code = 1011 if response.status_code >= 500 else 1008
-                    reason = response.status
-                await self.close(code, reason)
+            await self.handle_websocket(websocket, send)
         except asyncio.CancelledError:
             task = self._task
             if self._cancelled and task is not None:
@@ -405,6 +495,49 @@ class ASGIWebsocketConnection:
                 self._check.cancel()
             if self._pump is not None:
                 self._pump.cancel()
+
+    def _create_websocket(self, send: ASGISendCallable) -> Websocket:
+        scope = self.scope
+        root_path, path = scope_path(scope)
+        websocket = self.app.websocket_class(
+            path,
+            scope.get("query_string", b""),
+            scope.get("scheme", "ws"),
+            decode_headers(scope["headers"]),
+            root_path,
+            scope.get("http_version", "1.1"),
+            list(scope.get("subprotocols") or ()),
+            self._receive_data,
+            partial(self.send_data, send),
+            self._accept,
+            partial(self.close_connection, send),
+            scope,
+            disconnect_from_cancel=self.disconnect_from_cancel,
+        )
+        if root_path and not under_root_path(scope["path"], root_path):
+            websocket.routing_exception = NotFound()
+        return websocket
+
+    async def handle_websocket(
+        self, websocket: Websocket, send: ASGISendCallable
+    ) -> None:
+        """Run the app's handler for ``websocket``, then close it: normally,
+        or with 1011/1008 if the handler ended in an error response; a
+        response before accepting refuses the handshake."""
+        response = await self.app.handle_websocket(websocket)
+        state = self._state
+        if state is _WS_CONNECTING:
+            if response is None:
+                await self.close_connection(send, 1000, "")  # never accepted
+            else:
+                await self._send_rejection(send, response)
+        elif state is _WS_ACCEPTED:
+            code = 1000
+            reason = ""
+            if response is not None and response.status_code >= 400:
+                code = 1011 if response.status_code >= 500 else 1008
+                reason = response.status
+            await self.close_connection(send, code, reason)
 
     def disconnect_from_cancel(self) -> WebsocketDisconnect | None:
         """If the running task was cancelled because the client went away,
@@ -424,18 +557,17 @@ class ASGIWebsocketConnection:
     # -- incoming -------------------------------------------------------------
     def _maybe_start_pump(self) -> None:
         """Runs once the handler yielded to the loop: if it is not reading
-        the client's messages itself, start the watcher."""
+        the client's messages itself, start :meth:`handle_messages`."""
         self._check = None
         if self._reading:
             return  # waiting in receive: it will see a disconnect itself
         if self._pump is None and not self._finished and not self._disconnect:
             self._pump = asyncio.get_running_loop().create_task(
-                self._pump_messages(), context=_WATCH_CONTEXT
+                self.handle_messages(self._receive), context=_WATCH_CONTEXT
             )
 
-    async def _pump_messages(self) -> None:
+    async def handle_messages(self, receive: ASGIReceiveCallable) -> None:
         """Buffer the client's messages until it goes away."""
-        receive = self.receive
         messages = self._messages
         while True:
             message = await receive()
@@ -477,10 +609,10 @@ class ASGIWebsocketConnection:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def receive_data(self) -> str | bytes:
+    async def _receive_data(self) -> str | bytes:
         """The next message from the client (accepting first if needed)."""
         if self._state is _WS_CONNECTING:
-            await self.accept(None, None)
+            await self.accept_connection(self._send, Headers(), None)
         messages = self._messages
         if messages:
             return messages.popleft()
@@ -488,7 +620,7 @@ class ASGIWebsocketConnection:
             if self._state is _WS_CLOSED:
                 raise self._disconnected()
             return await self._receive_directly()
-        if self._reading:  # another task is reading: the watcher must share
+        if self._reading:  # another task is reading: the reader must share
             self._pump_wanted = True
         while not messages:
             if self._state is _WS_CLOSED:
@@ -506,7 +638,7 @@ class ASGIWebsocketConnection:
     async def _receive_directly(self) -> str | bytes:
         self._reading = True
         try:
-            message = await self.receive()
+            message = await self._receive()
         finally:
             self._reading = False
         kind = message["type"]
@@ -525,24 +657,24 @@ class ASGIWebsocketConnection:
             self._maybe_start_pump()
         elif self._check is None and not self._finished:
             # If the handler next waits on anything but receive, start the
-            # watcher then, so that a disconnect still reaches it.
+            # reader then, so that a disconnect still reaches it.
             self._check = asyncio.get_running_loop().call_soon(
                 self._maybe_start_pump, context=_WATCH_CONTEXT
             )
         return data
 
     # -- outgoing -------------------------------------------------------------
-    async def _send(self, message: Message) -> None:
+    async def _send_message(self, send: ASGISendCallable, message: Message) -> None:
         try:
-            await self.send(message)
+            await send(message)
         except OSError as error:  # ASGI: a server's "client disconnected"
             raise self._disconnected() from error
 
-    async def send_data(self, data: str | bytes) -> None:
+    async def send_data(self, send: ASGISendCallable, data: str | bytes) -> None:
         """Send a message to the client (accepting first if needed)."""
         if self._state is not _WS_ACCEPTED:
             if self._state is _WS_CONNECTING:
-                await self.accept(None, None)
+                await self.accept_connection(send, Headers(), None)
             else:
                 raise self._disconnected()
         if type(data) is str:
@@ -550,12 +682,20 @@ class ASGIWebsocketConnection:
         else:
             message = {"type": "websocket.send", "bytes": data}
         try:
-            await self.send(message)
+            await send(message)
         except OSError as error:  # ASGI: a server's "client disconnected"
             raise self._disconnected() from error
 
-    async def accept(self, headers: Headers | None, subprotocol: str | None) -> None:
-        """Complete the handshake."""
+    async def _accept(self, headers: Headers | None, subprotocol: str | None) -> None:
+        await self.accept_connection(
+            self._send, Headers() if headers is None else headers, subprotocol
+        )
+
+    async def accept_connection(
+        self, send: ASGISendCallable, headers: Headers, subprotocol: str | None
+    ) -> None:
+        """Complete the handshake, with extra response ``headers`` and the
+        chosen ``subprotocol``."""
         if self._state is not _WS_CONNECTING:
             if self._disconnect is not None:
                 raise self._disconnected()
@@ -564,81 +704,82 @@ class ASGIWebsocketConnection:
         if headers:
             message["headers"] = encode_headers(headers)
         self._state = _WS_ACCEPTED
-        await self._send(message)
+        await self._send_message(send, message)
 
-    async def close(self, code: int, reason: str) -> None:
-        """Close the websocket (before accepting: refuse the handshake)."""
+    async def close_connection(
+        self, send: ASGISendCallable, code: int, reason: str
+    ) -> None:
+        """Close the websocket (before accepting: refuse the handshake).
+        Closing twice does nothing."""
         if self._state is _WS_CLOSED:
             return
         self._state = _WS_CLOSED
         self._close_code = code
         self._wake()
         try:
-            await self._send(
-                {"type": "websocket.close", "code": code, "reason": reason}
+            await self._send_message(
+                send, {"type": "websocket.close", "code": code, "reason": reason}
             )
         except WebsocketDisconnect:
             pass  # already gone: closed either way
 
-    async def send_rejection(self, response: Response) -> None:
+    async def _send_rejection(self, send: ASGISendCallable, response: Response) -> None:
         """Refuse the handshake with ``response``: sent as is where the
         server has the websocket denial extension, else a close (the server
         answers 403)."""
         extensions = self.scope.get("extensions") or {}
         if "websocket.http.response" not in extensions:
-            await self.close(1008, "")
+            await self.close_connection(send, 1008, "")
             return
         self._state = _WS_CLOSED
-        send = self._send
-        await send(
+        send_message = partial(self._send_message, send)
+        await send_message(
             {
                 "type": "websocket.http.response.start",
                 "status": response.status_code,
                 "headers": encode_headers(response.headers),
             }
         )
-        await send_body(self.app, response, send, "websocket.http.response.body")
+        await send_body(
+            self.app, response, send_message, "websocket.http.response.body"
+        )
 
 
 class ASGILifespan:
     """The ASGI lifespan protocol: the app's startup and shutdown."""
 
-    def __init__(
-        self,
-        app: Quart,
-        scope: Scope,
-        receive: ASGIReceiveCallable,
-        send: ASGISendCallable,
-    ) -> None:
+    def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
         self.scope = scope
-        self.receive = receive
-        self.send = send
 
-    async def handle(self) -> None:
+    async def __call__(
+        self, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Run startup and shutdown as the server asks; a failure is
+        reported to the server, which then stops."""
         while True:
-            message = await self.receive()
+            message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
                     await self.app.startup()
                 except Exception as error:
-                    await self.send(
+                    await send(
                         {"type": "lifespan.startup.failed", "message": _describe(error)}
                     )
                     return
-                await self.send({"type": "lifespan.startup.complete"})
+                await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 try:
                     await self.app.shutdown()
                 except Exception as error:
-                    await self.send(
+                    await send(
                         {
                             "type": "lifespan.shutdown.failed",
                             "message": _describe(error),
                         }
                     )
                     return
-                await self.send({"type": "lifespan.shutdown.complete"})
+                await send({"type": "lifespan.shutdown.complete"})
                 return
 
 

@@ -6,6 +6,9 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
@@ -23,39 +26,152 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+async def _wait_until_listening(port: int, server: asyncio.Future[Any]) -> None:
+    async with asyncio.timeout(TIMEOUT):
+        while True:
+            if server.done():
+                server.result()  # raise why the server stopped
+                raise RuntimeError("server stopped before accepting")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.02)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
 @asynccontextmanager
-async def running(app: Quart, scheme: str | None = None) -> AsyncIterator[str]:
+async def running(
+    app: Quart, scheme: str | None = None, **config: Any
+) -> AsyncIterator[str]:
     """Serve ``app`` with Hypercorn in this event loop until the block ends.
 
     Yields ``127.0.0.1:port``, or ``scheme://127.0.0.1:port`` with a scheme.
+    ``config`` sets Hypercorn ``Config`` attributes (``root_path=...``).
     """
     port = free_port()
-    config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.errorlog = None
-    config.graceful_timeout = 1
+    hypercorn_config = Config()
+    hypercorn_config.bind = [f"127.0.0.1:{port}"]
+    hypercorn_config.accesslog = None
+    hypercorn_config.errorlog = None
+    hypercorn_config.graceful_timeout = 1
+    for name, value in config.items():
+        setattr(hypercorn_config, name, value)
     shutdown = asyncio.Event()
     server = asyncio.ensure_future(
-        serve(app, config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
+        serve(app, hypercorn_config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
     )
     try:
-        async with asyncio.timeout(TIMEOUT):
-            while True:
-                if server.done():
-                    server.result()  # raise why the server stopped
-                    raise RuntimeError("server stopped before accepting")
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                except OSError:
-                    await asyncio.sleep(0.02)
-                    continue
-                writer.close()
-                await writer.wait_closed()
-                break
+        await _wait_until_listening(port, server)
         address = f"127.0.0.1:{port}"
         yield f"{scheme}://{address}" if scheme else address
     finally:
         shutdown.set()
         async with asyncio.timeout(TIMEOUT):
             await server
+
+
+@asynccontextmanager
+async def running_uvicorn(app: Quart) -> AsyncIterator[str]:
+    """Serve ``app`` with Uvicorn (h11) in this event loop; yields
+    ``127.0.0.1:port``. Needs the ``uvicorn`` package."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        http="h11",
+        lifespan="off",
+        log_level="critical",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    try:
+        await _wait_until_listening(port, task)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(TIMEOUT):
+            await task
+
+
+@dataclass
+class RawResponse:
+    """One HTTP/1.1 response read off a socket."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    #: Status codes of the interim (1xx) responses that came before it.
+    interim: list[int] = field(default_factory=list)
+
+
+class RawHTTP:
+    """An HTTP/1.1 connection driven byte by byte, for what clients such as
+    httpx do not let a test do: send conflicting framing, hold back a body,
+    watch for ``100 Continue``, reuse the connection after an error."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, address: str) -> AsyncIterator[RawHTTP]:
+        host, _, port = address.rpartition(":")
+        async with asyncio.timeout(TIMEOUT):
+            reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            yield cls(reader, writer)
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except OSError:
+                pass  # the server may have reset the connection
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        async with asyncio.timeout(TIMEOUT):
+            await self.writer.drain()
+
+    async def read_head(self) -> tuple[int, dict[str, str]]:
+        """The next status line and headers (interim responses included)."""
+        async with asyncio.timeout(TIMEOUT):
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ")[1])
+        headers: dict[str, str] = {}
+        for line in lines:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        return status, headers
+
+    async def read_response(self) -> RawResponse:
+        """The next final response; its body framed by Content-Length (or
+        read to the end of the connection without one)."""
+        interim: list[int] = []
+        status, headers = await self.read_head()
+        while status < 200:
+            interim.append(status)
+            status, headers = await self.read_head()
+        async with asyncio.timeout(TIMEOUT):
+            if "content-length" in headers:
+                body = await self.reader.readexactly(int(headers["content-length"]))
+            else:
+                body = await self.reader.read()
+        return RawResponse(status, headers, body, interim)
+
+    async def at_eof(self) -> bool:
+        """Whether the server closed the connection (waits for it)."""
+        async with asyncio.timeout(TIMEOUT):
+            try:
+                return await self.reader.read(1) == b""
+            except ConnectionResetError:
+                return True

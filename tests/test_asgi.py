@@ -13,9 +13,15 @@ from werkzeug.exceptions import ClientDisconnected
 from quart import Quart
 from quart import request
 from quart import url_for
+from quart import websocket
+from quart.asgi import ASGIHTTPConnection
+from quart.asgi import ASGILifespan
+from quart.asgi import ASGIWebsocketConnection
+from quart.typing import ASGIReceiveCallable
+from quart.typing import ASGISendCallable
 from quart.typing import Message
-
-# See tests/test_testing.py: streamed responses crash in quart/asgi.py.
+from quart.wrappers import Request
+from quart.wrappers import Websocket
 
 
 def make_scope(
@@ -268,6 +274,53 @@ async def test_root_path_only_matches_whole_segments(app: Quart) -> None:
     # "/prefixed/..." is not under the root path "/prefix".
     sent = await call(app, make_scope("/prefixed/info", root_path="/prefix"))
     assert sent[0]["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "root_path", "expected"),
+    [
+        ("/bob/", "/bob", ("/", "/bob", "http://testserver/bob/", "/bob/")),
+        ("/bob", "/bob", ("/", "/bob", "http://testserver/bob/", "/bob/")),
+        ("/bob/", "/bob/", ("/", "/bob", "http://testserver/bob/", "/bob/")),
+        ("/a/b/", "/a/b", ("/", "/a/b", "http://testserver/a/b/", "/a/b/")),
+    ],
+)
+async def test_root_path_is_part_of_the_path(
+    app: Quart, path: str, root_path: str, expected: tuple[str, ...]
+) -> None:
+    """ASGI: ``path`` includes ``root_path``; the app routes what follows."""
+
+    @app.get("/")
+    async def index() -> dict[str, str]:
+        return {
+            "path": request.path,
+            "root_path": request.root_path,
+            "url": request.url,
+            "url_for": url_for("index"),
+        }
+
+    sent = await call(app, make_scope(path, root_path=root_path))
+    assert sent[0]["status"] == 200
+    data = app.json.loads(body_of(sent))
+    assert (data["path"], data["root_path"], data["url"], data["url_for"]) == expected
+
+
+@pytest.mark.parametrize("path", ["/", "/info", "/other/info", "/bo"])
+async def test_path_outside_root_path_is_404(app: Quart, path: str) -> None:
+    """A path not under the root path is not the app's, even if what
+    follows would match a route; the app's 404 handler answers it."""
+
+    @app.get("/")
+    async def index() -> str:
+        return "index"
+
+    @app.errorhandler(404)
+    async def not_found(error: Exception) -> Any:
+        return "not here", 404
+
+    sent = await call(app, make_scope(path, root_path="/bob"))
+    assert sent[0]["status"] == 404
+    assert body_of(sent) == b"not here"
 
 
 async def test_scope_details_reach_request(app: Quart) -> None:
@@ -549,17 +602,199 @@ async def test_watcher_does_not_spin_on_a_receive_that_never_blocks() -> None:
 
     calls = 0
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         nonlocal calls
         calls += 1
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    sent: list[dict[str, object]] = []
+    sent: list[Message] = []
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = http_scope()
     await asyncio.wait_for(app(scope, receive, send), 2)
     assert sent[0]["status"] == 200
     assert calls <= 3
+
+
+# -- the connection classes are the code path ----------------------------------
+
+
+def websocket_scope(path: str = "/ws", **extra: Any) -> dict[str, Any]:
+    scope: dict[str, Any] = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+        "subprotocols": [],
+        "extensions": {"websocket.http.response": {}},
+    }
+    scope.update(extra)
+    return scope
+
+
+async def call_websocket(
+    app: Quart, scope: dict[str, Any], incoming: list[Message]
+) -> list[Message]:
+    """Run one websocket; after ``incoming`` runs out the client waits,
+    and leaves once the app closed or refused the connection."""
+    queue = [{"type": "websocket.connect"}, *incoming]
+    sent: list[Message] = []
+    finished = asyncio.Event()
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        await finished.wait()
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message["type"] == "websocket.close" or (
+            message["type"] == "websocket.http.response.body"
+            and not message.get("more_body", False)
+        ):
+            finished.set()
+
+    async with asyncio.timeout(5):
+        await app(scope, receive, send)
+    return sent
+
+
+async def test_http_connection_methods_serve_the_request(app: Quart) -> None:
+    """The app runs every request through ``__call__``, ``handle_request``
+    and ``handle_messages`` of its ``asgi_http_class``: overriding them
+    changes what happens."""
+    calls: list[str] = []
+
+    class Connection(ASGIHTTPConnection):
+        async def __call__(
+            self, receive: ASGIReceiveCallable, send: ASGISendCallable
+        ) -> None:
+            calls.append("call")
+            await super().__call__(receive, send)
+
+        async def handle_request(
+            self, request: Request, send: ASGISendCallable
+        ) -> None:
+            calls.append(f"handle_request {request.method} {request.path}")
+
+            async def tagged(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message["headers"], (b"x-via", b"sub")]
+                await send(message)
+
+            await super().handle_request(request, tagged)
+
+        async def handle_messages(
+            self, request: Request, receive: ASGIReceiveCallable
+        ) -> None:
+            calls.append("handle_messages")
+            await super().handle_messages(request, receive)
+
+    @app.post("/slow-echo")
+    async def slow_echo() -> bytes:
+        await asyncio.sleep(0.01)  # yields, so the message reader starts
+        data: bytes = await request.get_data()
+        return data
+
+    app.asgi_http_class = Connection
+    sent = await call(app, make_scope("/slow-echo", "POST"), request_messages(b"hi"))
+    assert calls == ["call", "handle_request POST /slow-echo", "handle_messages"]
+    assert header_dict(sent[0])[b"x-via"] == b"sub"
+    assert body_of(sent) == b"hi"
+
+
+async def test_websocket_connection_methods_serve_the_websocket(app: Quart) -> None:
+    calls: list[str] = []
+
+    class Connection(ASGIWebsocketConnection):
+        async def handle_websocket(
+            self, websocket: Websocket, send: ASGISendCallable
+        ) -> None:
+            calls.append(f"handle_websocket {websocket.path}")
+            await super().handle_websocket(websocket, send)
+
+        async def handle_messages(self, receive: ASGIReceiveCallable) -> None:
+            calls.append("handle_messages")
+            await super().handle_messages(receive)
+
+        async def accept_connection(
+            self, send: ASGISendCallable, headers: Any, subprotocol: str | None
+        ) -> None:
+            calls.append(f"accept {dict(headers)} {subprotocol}")
+            await super().accept_connection(send, headers, subprotocol)
+
+        async def send_data(self, send: ASGISendCallable, data: str | bytes) -> None:
+            calls.append(f"send {data!r}")
+            await super().send_data(send, data.upper())
+
+        async def close_connection(
+            self, send: ASGISendCallable, code: int, reason: str
+        ) -> None:
+            calls.append(f"close {code}")
+            await super().close_connection(send, code, reason)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept(headers={"X-A": "1"})
+        message = await websocket.receive()
+        await asyncio.sleep(0.01)  # waits on something else: the reader starts
+        await websocket.send(message)
+
+    app.asgi_websocket_class = Connection
+    sent = await call_websocket(
+        app, websocket_scope(), [{"type": "websocket.receive", "text": "hey"}]
+    )
+    assert calls == [
+        "handle_websocket /ws",
+        "accept {'X-A': '1'} None",
+        "handle_messages",
+        "send 'hey'",
+        "close 1000",
+    ]
+    assert [m["type"] for m in sent] == [
+        "websocket.accept",
+        "websocket.send",
+        "websocket.close",
+    ]
+    assert sent[1]["text"] == "HEY"
+
+
+async def test_lifespan_class_is_called(app: Quart) -> None:
+    calls: list[str] = []
+
+    class Lifespan(ASGILifespan):
+        async def __call__(
+            self, receive: ASGIReceiveCallable, send: ASGISendCallable
+        ) -> None:
+            calls.append(self.scope["type"])
+            await super().__call__(receive, send)
+
+    app.asgi_lifespan_class = Lifespan
+    driver = LifespanDriver(app)
+    assert await driver.event("startup") == {"type": "lifespan.startup.complete"}
+    assert await driver.event("shutdown") == {"type": "lifespan.shutdown.complete"}
+    async with asyncio.timeout(2):
+        await driver.task
+    assert calls == ["lifespan"]
+
+
+async def test_websocket_outside_root_path_is_refused_with_404(app: Quart) -> None:
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.send("in")
+
+    inside = await call_websocket(app, websocket_scope("/bob/ws", root_path="/bob"), [])
+    assert [m["type"] for m in inside][:2] == ["websocket.accept", "websocket.send"]
+    outside = await call_websocket(app, websocket_scope("/ws", root_path="/bob"), [])
+    assert outside[0]["type"] == "websocket.http.response.start"
+    assert outside[0]["status"] == 404

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +15,7 @@ from servers import running
 
 from quart import Quart
 from quart import request
+from quart import url_for
 
 
 @pytest.fixture
@@ -91,14 +94,47 @@ async def test_oversized_body_is_413(base_url: str) -> None:
     assert response.status_code == 413
 
 
-async def test_oversized_chunked_body_is_413(base_url: str) -> None:
-    async def body() -> AsyncIterator[bytes]:
-        for _ in range(8):
-            yield b"y" * 512
+async def test_oversized_chunked_body_is_413(app: Quart) -> None:
+    """The server answers 413 once the limit is passed and may close the
+    connection while the client is still sending (then the client's next
+    write, or read, meets a reset), so the response is read off a raw
+    socket, which still returns what arrived before the reset."""
+    loop = asyncio.get_running_loop()
+    async with running(app) as address:
+        host, _, port = address.rpartition(":")
+        with socket.create_connection((host, int(port)), timeout=TIMEOUT) as sock:
+            sock.setblocking(False)
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
-        response = await client.post("/size", content=body())
-    assert response.status_code == 413
+            async def send_body() -> None:
+                await loop.sock_sendall(
+                    sock,
+                    b"POST /size HTTP/1.1\r\nHost: t\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n",
+                )
+                try:
+                    for _ in range(2000):  # about 1 MB, far over the limit
+                        await loop.sock_sendall(sock, b"200\r\n" + b"y" * 512 + b"\r\n")
+                    await loop.sock_sendall(sock, b"0\r\n\r\n")
+                except OSError:
+                    pass  # the server closed the connection: expected
+
+            sender = asyncio.ensure_future(send_body())
+            received = b""
+            try:
+                async with asyncio.timeout(TIMEOUT):
+                    while b"\r\n\r\n" not in received:
+                        try:
+                            data = await loop.sock_recv(sock, 65536)
+                        except ConnectionResetError:
+                            break
+                        if not data:
+                            break
+                        received += data
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+    assert received.startswith(b"HTTP/1.1 413 ")
 
 
 async def test_lifespan_runs_around_serving(app: Quart) -> None:
@@ -171,3 +207,34 @@ async def test_client_disconnect_closes_generator(app: Quart) -> None:
         async with asyncio.timeout(1):
             await closed.wait()
     assert started.is_set()
+
+
+async def test_root_path_from_the_server(app: Quart) -> None:
+    """Hypercorn's ``root_path`` (``--root-path``) mounts the app under a
+    prefix: the requested path includes it, the app routes what follows,
+    and a path outside it is not the app's."""
+
+    @app.get("/where")
+    async def where() -> dict[str, str]:
+        return {
+            "path": request.path,
+            "root_path": request.root_path,
+            "url_for": url_for("where"),
+        }
+
+    async with (
+        running(app, "http", root_path="/bob") as url,
+        httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client,
+    ):
+        index = await client.get("/bob/")
+        located = await client.get("/bob/where")
+        outside = await client.get("/")
+        outside_where = await client.get("/where")
+    assert (index.status_code, index.text) == (200, "hello from quart")
+    assert located.json() == {
+        "path": "/where",
+        "root_path": "/bob",
+        "url_for": "/bob/where",
+    }
+    assert outside.status_code == 404
+    assert outside_where.status_code == 404
