@@ -21,6 +21,7 @@ from .globals import websocket as websocket
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
+from .helpers import get_template_attribute as get_template_attribute
 from .helpers import make_push_promise as make_push_promise
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
@@ -43,11 +44,11 @@ from .signals import message_flashed as message_flashed
 from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
+from .signals import signals_available as signals_available
 from .signals import template_rendered as template_rendered
 from .signals import websocket_finished as websocket_finished
 from .signals import websocket_started as websocket_started
 from .signals import websocket_tearing_down as websocket_tearing_down
-from .templating import get_template_attribute as get_template_attribute
 from .templating import render_template as render_template
 from .templating import render_template_string as render_template_string
 from .templating import stream_template as stream_template

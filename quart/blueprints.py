@@ -34,12 +34,18 @@ from .templating import TemplateGlobalCallable
 from .templating import TemplateTestCallable
 from .typing import AppOrBlueprintKey
 from .typing import T_after_request
+from .typing import T_after_serving as T_after_serving
+from .typing import T_after_websocket as T_after_websocket
 from .typing import T_before_request
+from .typing import T_before_serving as T_before_serving
+from .typing import T_before_websocket as T_before_websocket
 from .typing import T_error_handler
 from .typing import T_teardown
 from .typing import T_template_context_processor
 from .typing import T_url_defaults
 from .typing import T_url_value_preprocessor
+from .typing import T_websocket as T_websocket
+from .typing import T_while_serving as T_while_serving
 
 if TYPE_CHECKING:
     from .app import Quart

@@ -35,6 +35,8 @@ from functools import update_wrapper
 from types import ModuleType
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Concatenate
+from typing import ParamSpec
 from typing import TypeVar
 from typing import cast
 
@@ -45,6 +47,7 @@ from click.globals import push_context
 
 from .globals import _cv_app
 from .helpers import get_debug_flag
+from .helpers import get_load_dotenv
 from .sync import is_async_callable
 
 if TYPE_CHECKING:
@@ -52,8 +55,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 
-#: The environment variable that marks the child process of the reloader.
 _DEFAULT_APP_FILES = ("asgi.py", "app.py")
 _APP_NAMES = ("app", "application")
 _FACTORY_NAMES = ("create_app", "make_app")
@@ -281,15 +285,6 @@ def _split_import_path(import_path: str) -> tuple[str, str | None]:
     return import_path[: match.start()], import_path[match.end() :]
 
 
-def get_load_dotenv(default: bool = True) -> bool:
-    """Whether to load ``.env`` files: ``default`` unless
-    ``QUART_SKIP_DOTENV`` is set to something other than ``0``/``false``/``no``."""
-    value = os.environ.get("QUART_SKIP_DOTENV")
-    if not value:
-        return default
-    return value.lower() in {"0", "false", "no"}
-
-
 def load_dotenv(
     path: str | os.PathLike[str] | None = None, load_defaults: bool = True
 ) -> bool:
@@ -385,8 +380,15 @@ class ScriptInfo:
         return app
 
 
-#: Decorator passing the :class:`ScriptInfo` as the first argument.
-pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+def pass_script_info(f: Callable[Concatenate[ScriptInfo, P], R]) -> Callable[P, R]:
+    """Decorate a click callback to receive the command line's
+    :class:`ScriptInfo` (made if missing) as its first argument."""
+
+    def new_func(*args: P.args, **kwargs: P.kwargs) -> R:
+        ctx = click.get_current_context()
+        return ctx.invoke(f, ctx.ensure_object(ScriptInfo), *args, **kwargs)
+
+    return update_wrapper(new_func, f)
 
 
 # -- running command functions ---------------------------------------------------
@@ -605,7 +607,9 @@ def version_lines() -> list[str]:
     return lines
 
 
-def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: Any, param: Any, value: Any) -> None:
+    """The ``--version`` option's callback: print :func:`version_lines`
+    and exit."""
     if not value or ctx.resilient_parsing:
         return
     click.echo("\n".join(version_lines()), color=ctx.color)
@@ -616,7 +620,7 @@ version_option = click.Option(
     ["--version"],
     help="Show the Quart, Werkzeug and Python versions.",
     expose_value=False,
-    callback=_show_version,
+    callback=get_version,
     is_flag=True,
     is_eager=True,
 )
@@ -742,3 +746,10 @@ directory.
 def main() -> None:
     """The ``quart`` console script and ``python -m quart``."""
     cli.main()
+
+
+# The built-in commands are the ``quart.commands`` plugin's; they are
+# importable from here as in Quart (imported last: they use this module).
+from .builtin.commands import routes_command as routes_command  # noqa: E402
+from .builtin.commands import run_command as run_command  # noqa: E402
+from .builtin.commands import shell_command as shell_command  # noqa: E402

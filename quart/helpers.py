@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import inspect
 import mimetypes
 import os
+import sys
+import threading
 import time
 import unicodedata
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterable
 from collections.abc import AsyncIterator
 from collections.abc import Callable
+from collections.abc import Coroutine
 from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Generic
 from typing import NoReturn
 from typing import ParamSpec
 from typing import TypeVar
@@ -50,11 +55,174 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 P = ParamSpec("P")
 
+#: The content type of a file whose type cannot be guessed.
+DEFAULT_MIMETYPE = "application/octet-stream"
+
 
 def get_debug_flag() -> bool:
     """Whether ``QUART_DEBUG`` asks for debug mode (anything but empty,
     ``0``, ``false`` or ``no``, as Flask reads ``FLASK_DEBUG``)."""
     return os.environ.get("QUART_DEBUG", "").lower() not in {"", "0", "false", "no"}
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether to load ``.env`` files: ``default`` unless
+    ``QUART_SKIP_DOTENV`` is set to something other than ``0``, ``false``
+    or ``no`` (as Flask reads ``FLASK_SKIP_DOTENV``)."""
+    value = os.environ.get("QUART_SKIP_DOTENV")
+    if not value:
+        return default
+    return value.lower() in {"0", "false", "no"}
+
+
+def find_package(name: str) -> tuple[Path | None, Path]:
+    """Where the package or module ``name`` lives: ``(prefix, path)``.
+
+    ``path`` is the folder that holds the top-level package or module (the
+    :data:`sys.path` entry it is imported from), or the working directory
+    if it cannot be found (``__main__``, an interactive session). ``prefix``
+    is the installation prefix (the folder with ``lib/`` and ``bin/``) when
+    the package is installed in the system (:data:`sys.prefix`) or in a
+    virtualenv's ``site-packages``, else ``None``.
+
+    :meth:`Quart.auto_find_instance_path
+    <quart.Quart.auto_find_instance_path>` uses it: ``path / "instance"``,
+    beside the package, or ``prefix / "var" / "<name>-instance"`` when
+    installed.
+    """
+    package_path = _find_package_path(name)
+    prefix = Path(os.path.abspath(sys.prefix))
+    if package_path.is_relative_to(prefix):  # installed in the system
+        return prefix, package_path
+    if package_path.name.lower() == "site-packages":  # in a virtualenv
+        parent = package_path.parent
+        if parent.name.lower() == "lib":  # Windows: prefix/Lib/site-packages
+            return parent.parent, package_path
+        if parent.parent.name.lower() == "lib":  # prefix/lib/pythonX.Y/site-packages
+            return parent.parent.parent, package_path
+        return parent, package_path  # prefix/site-packages
+    return None, package_path
+
+
+def _find_package_path(name: str) -> Path:
+    """The folder holding the top-level package or module of ``name``."""
+    root_name = name.partition(".")[0]
+    try:
+        root_spec = importlib.util.find_spec(root_name)
+    except (ImportError, ValueError):  # not importable, or __main__
+        root_spec = None
+    if root_spec is None:
+        return Path.cwd()
+    locations = root_spec.submodule_search_locations
+    origin = root_spec.origin
+    if not locations:  # a module
+        if origin is None or not os.path.isabs(origin):  # built-in, frozen
+            return Path.cwd()
+        return Path(origin).parent
+    if origin is not None and origin != "namespace":  # a package: pkg/__init__.py
+        return Path(origin).parent.parent
+    # A namespace package spread over several folders: the one holding
+    # the submodule ``name`` names, else the first.
+    search_location = Path(next(iter(locations)))
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        inner = Path(os.path.commonpath(list(spec.submodule_search_locations)))
+        for location in locations:
+            if inner.is_relative_to(location):
+                search_location = Path(location)
+                break
+    elif spec is not None and spec.origin and os.path.isabs(spec.origin):
+        for location in locations:
+            if Path(spec.origin).is_relative_to(location):
+                search_location = Path(location)
+                break
+    return search_location.parent
+
+
+class locked_cached_property(Generic[T]):
+    """A :func:`functools.cached_property` whose first computation holds a
+    lock, so that threads racing for the value compute it once. Setting and
+    deleting the value take the lock too.
+
+    (Flask had this helper until 2.3; :class:`functools.cached_property`
+    stopped locking in Python 3.12.)
+    """
+
+    def __init__(
+        self, fget: Callable[[Any], T], name: str | None = None, doc: str | None = None
+    ) -> None:
+        self.fget = fget
+        self.__name__ = name or fget.__name__
+        self.__module__ = fget.__module__
+        self.__doc__ = doc or fget.__doc__
+        self.lock = threading.RLock()
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        if name != self.__name__ and self.__name__ == self.fget.__name__:
+            self.__name__ = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Any: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> T: ...
+
+    def __get__(self, obj: object | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        with self.lock:
+            storage = obj.__dict__
+            if self.__name__ in storage:
+                return storage[self.__name__]
+            value = self.fget(obj)
+            storage[self.__name__] = value
+            return value
+
+    def __set__(self, obj: object, value: T) -> None:
+        with self.lock:
+            obj.__dict__[self.__name__] = value
+
+    def __delete__(self, obj: object) -> None:
+        with self.lock:
+            del obj.__dict__[self.__name__]
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro or variable that a template exports, to use it from Python::
+
+        hello = get_template_attribute("_macros.html", "hello")
+        text = await hello("World")
+
+    The environment is async, so its macros return coroutines: await them.
+    The template's top-level code runs to build the module; it must not
+    wait on I/O (defining macros and variables never does).
+    """
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'get_template_attribute' needs an application context: use it in"
+            " a request, or inside 'async with app.app_context():'."
+        )
+    template = ctx.app.jinja_env.get_template(template_name)
+    return getattr(_run_to_completion(template.make_module_async()), attribute)
+
+
+def _run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` here, without an event loop: it must finish
+    without suspending (an async template's module code does)."""
+    try:
+        while coroutine.send(None) is None:  # a bare yield: go on
+            pass
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError(
+        "The template's module code waited on I/O; build it with"
+        " 'await template.make_module_async()' instead."
+    )
 
 
 def url_for(
@@ -262,10 +430,18 @@ async def send_file(
     etag: bool | str = True,
     last_modified: datetime | int | float | None = None,
     max_age: int | Callable[[str | None], int | None] | None = None,
+    *,
+    attachment_filename: str | None = None,
+    add_etags: bool | None = None,
+    cache_timeout: int | None = None,
 ) -> Response:
     """A response that sends a file (a path, a binary file object or bytes)
     in chunks read in worker threads, with ``Content-Disposition``,
     ``ETag``/``Last-Modified``, conditional 304s and byte ranges.
+
+    It needs an app context only: outside a request (a background task, a
+    websocket handler, a CLI command) the response is built without the
+    conditional and range handling, which needs the request's headers.
 
     Never pass a user-supplied path; use :func:`send_from_directory`.
 
@@ -286,7 +462,16 @@ async def send_file(
     :param max_age: ``Cache-Control`` max age in seconds, or a function of
         the path; by default :meth:`~quart.Quart.get_send_file_max_age`.
         ``None`` means ``no-cache``.
+    :param attachment_filename: Quart's older name of ``download_name``.
+    :param add_etags: Quart's older name of ``etag`` (a flag).
+    :param cache_timeout: Quart's older name of ``max_age``.
     """
+    if download_name is None:
+        download_name = attachment_filename
+    if add_etags is not None and etag is True:
+        etag = add_etags
+    if max_age is None:
+        max_age = cache_timeout
     app = current_app
     response_class = app.response_class
     path: Path | None = None
@@ -311,7 +496,7 @@ async def send_file(
             )
         mimetype, encoding = mimetypes.guess_type(download_name)
         if mimetype is None:
-            mimetype = "application/octet-stream"
+            mimetype = DEFAULT_MIMETYPE
 
     if path is not None:
         try:
@@ -378,10 +563,11 @@ async def send_file(
         check = adler32(str(path).encode()) & 0xFFFFFFFF
         response.set_etag(f"{stat.st_mtime}-{stat.st_size}-{check}")
 
-    if conditional:
+    req_ctx = _cv_request.get(None) if conditional else None
+    if req_ctx is not None:
         try:
             response = await response.make_conditional(
-                request_ctx.request, accept_ranges=True, complete_length=size
+                req_ctx.request, accept_ranges=True, complete_length=size
             )
         except RequestedRangeNotSatisfiable:
             if path is None:
@@ -405,12 +591,23 @@ async def _read_unseekable(
 
 
 async def send_from_directory(
-    directory: str | os.PathLike[str], path: str | os.PathLike[str], **kwargs: Any
+    directory: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
+    *,
+    file_name: str | None = None,
+    **kwargs: Any,
 ) -> Response:
     """Send ``path`` from inside ``directory`` (relative to the app's root
     path) with :func:`send_file`, which takes the same ``kwargs``. Use it
     for user-supplied names: anything that would leave the directory
-    (``..``, absolute paths, NUL, backslashes) or is not a file is a 404."""
+    (``..``, absolute paths, NUL, backslashes) or is not a file is a 404.
+
+    ``file_name`` is Quart's older name of ``path``.
+    """
+    if path is None:
+        if file_name is None:
+            raise TypeError("send_from_directory() needs the file's 'path'.")
+        path = file_name
     path = os.fspath(path)
     if "\x00" in path or "\\" in path:
         raise NotFound()

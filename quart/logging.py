@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from logging.handlers import QueueHandler
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +15,22 @@ default_handler = logging.StreamHandler(sys.stderr)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )
+
+
+class LocalQueueHandler(QueueHandler):
+    """A :class:`~logging.handlers.QueueHandler` for a queue in this
+    process, read by a :class:`~logging.handlers.QueueListener` whose
+    handlers do the slow writing off the event loop's thread.
+
+    The base class prepares every record for another process: it formats
+    the message and drops ``args`` and ``exc_info`` so the record pickles.
+    In-process none of that is needed, so records are queued as they are
+    (the listener's handlers format them), which is cheaper on the logging
+    thread and keeps ``args`` and ``exc_info`` for them.
+    """
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
 
 
 def has_level_handler(logger: logging.Logger) -> bool:

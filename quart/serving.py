@@ -6,36 +6,46 @@ server through the ``quart_serve`` plugin hook (Hypercorn by default, from
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import signal
-import subprocess
 import sys
+import tempfile
 import threading
-import time
 import traceback
 from collections.abc import Awaitable
 from collections.abc import Callable
-from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
-from .cli import get_load_dotenv
 from .cli import load_dotenv
 from .helpers import get_debug_flag
+from .helpers import get_load_dotenv
+from .utils import RELOADER_ENV as RELOADER_ENV
+from .utils import RESTART_CODE as RESTART_CODE
+from .utils import MustReloadError
+from .utils import _FileWatcher
+from .utils import cancel_tasks
+from .utils import is_running_from_reloader as is_running_from_reloader
+from .utils import observe_changes
+from .utils import restart
+from .utils import run_reloader
 
 if TYPE_CHECKING:
     from .app import Quart
 
-RELOADER_ENV = "QUART_RUN_MAIN"
-#: Exit code with which a reloader child asks to be restarted.
-RESTART_CODE = 3
 DEFAULT_SERVER = "hypercorn"
+#: ``certfile`` value asking for a throw-away self-signed certificate.
+ADHOC = "adhoc"
 
 
 # -- serving ----------------------------------------------------------------------
@@ -49,7 +59,10 @@ class ServeOptions:
     debug: bool = False
     #: Restart the process when a source file changes (:func:`serve` only).
     use_reloader: bool = False
+    #: A PEM certificate file to serve HTTPS with, or :data:`ADHOC` for a
+    #: self-signed one made at start-up (needs the ``cryptography`` package).
     certfile: str | None = None
+    #: The PEM private key for ``certfile``, unless that file holds it.
     keyfile: str | None = None
     #: The server's name (see the ``quart_server_names`` hook).
     server: str = DEFAULT_SERVER
@@ -58,6 +71,8 @@ class ServeOptions:
     shutdown_trigger: Callable[[], Awaitable[Any]] | None = None
     #: More files for the reloader to watch, besides imported modules.
     extra_files: Sequence[str] = ()
+    #: :mod:`fnmatch` patterns of paths whose changes the reloader ignores.
+    exclude_patterns: Sequence[str] = ()
     #: Seconds between the reloader's checks.
     reloader_interval: float = 1.0
     #: Backend-specific settings (for Hypercorn: attributes of
@@ -87,11 +102,6 @@ async def _call_server(app: Quart, options: ServeOptions) -> None:
             + ", ".join(server_names(app))
             + "."
         )
-
-
-def is_running_from_reloader() -> bool:
-    """True in the child process the reloader restarts on code changes."""
-    return os.environ.get(RELOADER_ENV) == "true"
 
 
 def _do_nothing() -> None:
@@ -128,54 +138,75 @@ def _install_signal_handlers(
     return restore
 
 
-class _FileWatcher:
-    """Polls the modification times of imported modules and extra files."""
+def generate_adhoc_certificate(folder: str, host: str = "127.0.0.1") -> tuple[str, str]:
+    """Write a new self-signed certificate and its private key, valid for a
+    year for ``localhost``, ``127.0.0.1``, ``::1`` and ``host``, into
+    ``folder``; return their paths ``(certfile, keyfile)``. Browsers warn
+    about it: it is for development only. Needs the ``cryptography``
+    package."""
+    try:
+        from cryptography import x509  # type: ignore[import-not-found, unused-ignore]
+        from cryptography.hazmat.primitives import hashes  # type: ignore[import-not-found, unused-ignore]
+        from cryptography.hazmat.primitives import serialization  # type: ignore[import-not-found, unused-ignore]
+        from cryptography.hazmat.primitives.asymmetric import rsa  # type: ignore[import-not-found, unused-ignore]
+        from cryptography.x509.oid import NameOID  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        raise RuntimeError(
+            "Using ad-hoc certificates requires the cryptography library"
+            " (pip install cryptography)."
+        ) from None
 
-    def __init__(self, extra_files: Sequence[str] = (), interval: float = 1.0):
-        self.extra_files = [os.path.abspath(name) for name in extra_files]
-        self.interval = interval
-        self.mtimes: dict[str, float] = {}
-        self.changed: str | None = None
-
-    def _paths(self) -> Iterator[str]:
-        for module in list(sys.modules.values()):
-            filename = getattr(module, "__file__", None)
-            if isinstance(filename, str):
-                yield filename
-        yield from self.extra_files
-
-    def check(self) -> str | None:
-        """The first file modified since the previous check, if any (the
-        first check records the times)."""
-        for path in self._paths():
-            try:
-                mtime = os.stat(path).st_mtime
-            except OSError:
-                continue
-            if mtime > self.mtimes.setdefault(path, mtime):
-                self.changed = path
-                return path
-        return None
-
-    async def watch(self, stop: asyncio.Event) -> None:
-        await asyncio.to_thread(self.check)
-        while not stop.is_set():
-            await asyncio.sleep(self.interval)
-            changed = await asyncio.to_thread(self.check)
-            if changed is not None:
-                click.echo(f" * Detected change in {changed!r}, reloading", err=True)
-                stop.set()
-                return
-
-    def wait(self) -> str:
-        """Block until a file changes (used when the app failed to load)."""
-        self.check()
-        while True:
-            time.sleep(self.interval)
-            changed = self.check()
-            if changed is not None:
-                click.echo(f" * Detected change in {changed!r}, reloading", err=True)
-                return changed
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Quart ad-hoc certificate"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
+        ]
+    )
+    names: list[Any] = [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+    ]
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if host and host != "localhost":
+            names.append(x509.DNSName(host))
+    else:
+        if not address.is_unspecified and address not in (
+            ipaddress.ip_address("127.0.0.1"),
+            ipaddress.ip_address("::1"),
+        ):
+            names.append(x509.IPAddress(address))
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([x509.OID_SERVER_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    certfile = os.path.join(folder, "adhoc-cert.pem")
+    keyfile = os.path.join(folder, "adhoc-key.pem")
+    with open(certfile, "wb") as file:
+        file.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(
+        os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb"
+    ) as file:
+        file.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return certfile, keyfile
 
 
 async def serve_async(app: Quart, options: ServeOptions) -> bool:
@@ -183,7 +214,18 @@ async def serve_async(app: Quart, options: ServeOptions) -> bool:
     ``options.shutdown_trigger`` completes or, without one, until
     SIGINT/SIGTERM; shutdown is graceful. In a reloader child, also stop
     when a source file changes. Returns ``True`` if it stopped for a code
-    change (the caller should then exit with :data:`RESTART_CODE`)."""
+    change (the caller should then :func:`~quart.utils.restart`).
+
+    With ``certfile`` :data:`ADHOC`, a self-signed certificate is made for
+    this run (:func:`generate_adhoc_certificate`) and deleted after it."""
+    if options.certfile == ADHOC:
+        with tempfile.TemporaryDirectory(prefix="quart-adhoc-") as folder:
+            certfile, keyfile = await asyncio.to_thread(
+                generate_adhoc_certificate, folder, options.host
+            )
+            return await serve_async(
+                app, replace(options, certfile=certfile, keyfile=keyfile)
+            )
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     restore: Callable[[], None] = _do_nothing
@@ -200,56 +242,32 @@ async def serve_async(app: Quart, options: ServeOptions) -> bool:
                 stop.set()
 
         helpers.append(loop.create_task(wait_for_user_trigger()))
-    watcher: _FileWatcher | None = None
+    changed: list[str] = []
     if options.use_reloader and is_running_from_reloader():
-        watcher = _FileWatcher(options.extra_files, options.reloader_interval)
-        helpers.append(loop.create_task(watcher.watch(stop)))
+
+        async def watch() -> None:
+            try:
+                await observe_changes(
+                    asyncio.sleep,
+                    stop,
+                    extra_files=options.extra_files,
+                    exclude_patterns=options.exclude_patterns,
+                    interval=options.reloader_interval,
+                )
+            except MustReloadError as error:
+                click.echo(
+                    f" * Detected change in {error.args[0]!r}, reloading", err=True
+                )
+                changed.append(error.args[0])
+                stop.set()
+
+        helpers.append(loop.create_task(watch()))
     try:
         await _call_server(app, replace(options, shutdown_trigger=stop.wait))
     finally:
         restore()
-        for task in helpers:
-            task.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
-    return watcher is not None and watcher.changed is not None
-
-
-def _reloader_command() -> list[str]:
-    """The command line that started this process (``python -m quart ...``,
-    the ``quart`` script, or ``python app.py``), to start it again."""
-    return [sys.executable, *sys.orig_argv[1:]]
-
-
-def run_with_reloader() -> int:
-    """Run this program again in a child process, restarting it whenever it
-    exits with :data:`RESTART_CODE`. SIGINT and SIGTERM are passed on to the
-    child; returns the child's final exit code."""
-    command = _reloader_command()
-    env = {**os.environ, RELOADER_ENV: "true"}
-    child: subprocess.Popen[bytes] | None = None
-    stopping = False
-
-    def forward(signum: int, frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        if child is not None and child.poll() is None:
-            child.send_signal(signum)
-
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for number in (signal.SIGINT, signal.SIGTERM):
-            previous[number] = signal.signal(number, forward)
-    try:
-        while True:
-            child = subprocess.Popen(command, env=env)
-            code = child.wait()
-            if stopping and code == RESTART_CODE:
-                return 0  # stopped between two children
-            if code != RESTART_CODE or stopping:
-                return code if code >= 0 else 1
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        await cancel_tasks(set(helpers))
+    return bool(changed)
 
 
 def _show_banner(app: Quart, options: ServeOptions) -> None:
@@ -266,12 +284,16 @@ def serve(app: Quart, options: ServeOptions) -> None:
     if not is_running_from_reloader():
         _show_banner(app, options)
         if options.use_reloader:
-            sys.exit(run_with_reloader())
+            run_reloader()
     if asyncio.run(serve_async(app, options)):
-        sys.exit(RESTART_CODE)
+        restart()
 
 
-def _wait_for_fix(error: BaseException, extra_files: Sequence[str]) -> None:
+def _wait_for_fix(
+    error: BaseException,
+    extra_files: Sequence[str],
+    exclude_patterns: Sequence[str] = (),
+) -> None:
     """In a reloader child whose app failed to load: show the error, wait
     until a file changes (including those in the traceback), then restart."""
     traceback.print_exc()
@@ -284,10 +306,11 @@ def _wait_for_fix(error: BaseException, extra_files: Sequence[str]) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        _FileWatcher(files).wait()
+        changed = _FileWatcher(files, exclude_patterns).wait()
     except KeyboardInterrupt:
         sys.exit(0)
-    sys.exit(RESTART_CODE)
+    click.echo(f" * Detected change in {changed!r}, reloading", err=True)
+    restart()
 
 
 def _exit_quietly(signum: int, frame: Any) -> None:

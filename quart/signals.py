@@ -14,6 +14,10 @@ from typing import cast
 from blinker import NamedSignal
 from blinker import Namespace
 
+#: Always ``True``: blinker is a dependency (kept for code that checks it,
+#: as Flask did before 2.3).
+signals_available = True
+
 _signals = Namespace()
 
 template_rendered = _signals.signal("template-rendered")
@@ -29,6 +33,10 @@ message_flashed = _signals.signal("message-flashed")
 websocket_started = _signals.signal("websocket-started")
 websocket_finished = _signals.signal("websocket-finished")
 websocket_tearing_down = _signals.signal("websocket-tearing-down")
+#: Sent with ``data=`` for each message a websocket handler receives.
+websocket_received = _signals.signal("websocket-received")
+#: Sent with ``data=`` for each message a websocket handler sends.
+websocket_sent = _signals.signal("websocket-sent")
 got_websocket_exception = _signals.signal("got-websocket-exception")
 got_background_exception = _signals.signal("got-background-exception")
 got_serving_exception = _signals.signal("got-serving-exception")

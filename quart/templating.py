@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from collections.abc import Callable
-from collections.abc import Coroutine
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeAlias
-from typing import TypeVar
 
 from jinja2 import BaseLoader
 from jinja2 import Environment as BaseEnvironment
@@ -24,6 +22,7 @@ from jinja2 import TemplateNotFound
 
 from .globals import _cv_app
 from .globals import _cv_request
+from .helpers import get_template_attribute as get_template_attribute
 from .helpers import stream_with_context
 from .signals import before_render_template
 from .signals import send_signal
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
     from .scaffold import Scaffold
 
 
-T = TypeVar("T")
 _Source: TypeAlias = tuple[str, str | None, Callable[[], bool] | None]
 
 __all__ = [
@@ -248,33 +246,3 @@ async def stream_template_string(source: str, **context: Any) -> AsyncIterator[s
     app = _current_app()
     template = app.jinja_env.from_string(source)
     return await _stream(app, template, context)
-
-
-def get_template_attribute(template_name: str, attribute: str) -> Any:
-    """A macro or variable that a template exports, to use it from Python::
-
-        hello = get_template_attribute("_macros.html", "hello")
-        text = await hello("World")
-
-    The environment is async, so its macros return coroutines: await them.
-    The template's top-level code runs to build the module; it must not
-    wait on I/O (defining macros and variables never does).
-    """
-    app = _current_app()
-    template = app.jinja_env.get_template(template_name)
-    return getattr(_run_to_completion(template.make_module_async()), attribute)
-
-
-def _run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` here, without an event loop: it must finish
-    without suspending (an async template's module code does)."""
-    try:
-        while coroutine.send(None) is None:  # a bare yield: go on
-            pass
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coroutine.close()
-    raise RuntimeError(
-        "The template's module code waited on I/O; build it with"
-        " 'await template.make_module_async()' instead."
-    )

@@ -348,6 +348,25 @@ def test_version() -> None:
     assert lines[2].startswith("Werkzeug ")
 
 
+def test_get_version_is_the_version_option_callback() -> None:
+    from quart.cli import get_version
+    from quart.cli import version_lines
+
+    option = click.Option(
+        ["--v"], is_flag=True, expose_value=False, callback=get_version
+    )
+
+    @click.command(params=[option])
+    def command() -> None:
+        click.echo("not reached")
+
+    result = CliRunner().invoke(command, ["--v"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == version_lines()
+    result = CliRunner().invoke(command, [])
+    assert result.output == "not reached\n"
+
+
 def test_help_lists_app_commands_and_errors(project: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["--app", "proj_app", "--help"])
@@ -661,7 +680,139 @@ def test_run_command_rejects_bad_options(
     key.write_text("x")
     result = runner.invoke(group, ["run", "--keyfile", str(key)])
     assert result.exit_code == 2
-    assert '"--certfile" is required' in result.output
+    assert '"--cert" must also be specified' in result.output
+
+
+CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cert", "cert.pem"], 'Required when the "--cert" file holds no private'),
+        (["--cert", "adhoc", "--key", "key.pem"], '"--key" is not used'),
+        (["--key", "key.pem"], '"--cert" must also be specified'),
+        (["--cert", "missing.pem"], "'missing.pem' does not exist"),
+    ],
+    ids=["cert-without-key", "adhoc-with-key", "key-without-cert", "no-such-file"],
+)
+def test_run_cert_and_key_are_checked(
+    app: Quart,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    pytest.importorskip("cryptography")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cert.pem").write_text(CERT)
+    (tmp_path / "key.pem").write_text(KEY)
+    server = FakeServer()
+    app.plugins.register(server)
+    group = QuartGroup(create_app=lambda: app)
+    result = CliRunner().invoke(group, ["run", "--server", "fake", *args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert server.received == []
+
+
+def test_run_cert_adhoc_needs_cryptography(
+    app: Quart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # as if not installed
+    group = QuartGroup(create_app=lambda: app)
+    result = CliRunner().invoke(group, ["run", "--cert", "adhoc"])
+    assert result.exit_code == 2
+    assert "requires the cryptography library" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], (None, None)),
+        (["--cert", "both.pem"], ("both.pem", None)),
+        (["--cert", "cert.pem", "--key", "key.pem"], ("cert.pem", "key.pem")),
+        (["--certfile", "cert.pem", "--keyfile", "key.pem"], ("cert.pem", "key.pem")),
+    ],
+    ids=["none", "combined-file", "flask-names", "quart-names"],
+)
+def test_run_passes_cert_and_key_to_the_server(
+    app: Quart,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    expected: tuple[str | None, str | None],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cert.pem").write_text(CERT)
+    (tmp_path / "key.pem").write_text(KEY)
+    (tmp_path / "both.pem").write_text(CERT + KEY)
+    server = FakeServer()
+    app.plugins.register(server)
+    group = QuartGroup(create_app=lambda: app)
+    result = CliRunner().invoke(group, ["run", "--server", "fake", *args])
+    assert result.exit_code == 0, result.output
+    ((_, options),) = server.received
+    # Files are resolved to absolute paths, for the reloader's children.
+    assert (options.certfile, options.keyfile) == tuple(
+        None if name is None else str(tmp_path.resolve() / name) for name in expected
+    )
+
+
+def test_run_adhoc_cert_reaches_the_server_as_adhoc(app: Quart) -> None:
+    pytest.importorskip("cryptography")
+    server = FakeServer()
+    app.plugins.register(server)
+    group = QuartGroup(create_app=lambda: app)
+    result = CliRunner().invoke(
+        group, ["run", "--server", "fake", "--cert", "ADHOC", "--no-reload"]
+    )
+    assert result.exit_code == 0, result.output
+    ((_, options),) = server.received
+    # serve_async made a certificate for the run and passed its files on.
+    assert options.certfile is not None and options.keyfile is not None
+    assert os.path.basename(options.certfile) == "adhoc-cert.pem"
+    assert os.path.basename(options.keyfile) == "adhoc-key.pem"
+    assert not os.path.exists(options.certfile)  # deleted after the run
+
+
+def test_run_extra_files_and_exclude_patterns(app: Quart, tmp_path: Path) -> None:
+    server = FakeServer()
+    app.plugins.register(server)
+    group = QuartGroup(create_app=lambda: app)
+    extra = os.pathsep.join([str(tmp_path / "a.toml"), str(tmp_path / "b.cfg")])
+    result = CliRunner().invoke(
+        group,
+        [
+            "run",
+            "--server",
+            "fake",
+            "--extra-files",
+            extra,
+            "--exclude-patterns",
+            os.pathsep.join(["*/node_modules/*", "*.tmp"]),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    ((_, options),) = server.received
+    assert list(options.extra_files) == [
+        str(tmp_path / "a.toml"),
+        str(tmp_path / "b.cfg"),
+    ]
+    assert list(options.exclude_patterns) == ["*/node_modules/*", "*.tmp"]
+
+
+def test_builtin_commands_are_importable_from_quart_cli() -> None:
+    from quart import cli as cli_module
+    from quart.builtin import commands
+
+    ctx = click.Context(cli)
+    for name in ("run", "routes", "shell"):
+        command = getattr(cli_module, f"{name}_command")
+        assert isinstance(command, click.Command)
+        assert command is getattr(commands, f"{name}_command")
+        assert cli.get_command(ctx, name) is command
 
 
 class FakeServer:
@@ -754,6 +905,40 @@ async def test_run_task_serves_with_hypercorn(app: Quart) -> None:
     stop.set()
     await asyncio.wait_for(server, 5)
     assert events == ["startup", "shutdown"]
+
+
+async def test_run_task_with_an_adhoc_certificate(app: Quart) -> None:
+    pytest.importorskip("cryptography")
+
+    @app.get("/")
+    async def index() -> str:
+        return "secure"
+
+    port = free_port()
+    stop = asyncio.Event()
+    server = asyncio.ensure_future(
+        app.run_task(
+            port=port,
+            certfile="adhoc",
+            shutdown_trigger=stop.wait,
+            accesslog=None,
+            errorlog=None,
+        )
+    )
+    try:
+        async with httpx.AsyncClient(timeout=5, verify=False) as client:
+            for _ in range(250):
+                try:
+                    response = await client.get(f"https://127.0.0.1:{port}/")
+                    break
+                except httpx.TransportError:
+                    assert not server.done(), server
+                    await asyncio.sleep(0.02)
+        assert response.text == "secure"
+        assert response.url.scheme == "https"
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 5)
 
 
 async def test_unknown_hypercorn_option(app: Quart) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import ssl
+import stat
 import subprocess
 import sys
 import textwrap
@@ -17,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 from servers import free_port
+
+import quart
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="POSIX signals drive these tests"
@@ -210,7 +214,12 @@ def test_app_run_from_a_script(start: Callable[..., Server], project: Path) -> N
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
-def test_run_with_tls(start: Callable[..., Server], project: Path) -> None:
+@pytest.mark.parametrize(
+    "names", [("--certfile", "--keyfile"), ("--cert", "--key")], ids=["quart", "flask"]
+)
+def test_run_with_tls(
+    start: Callable[..., Server], project: Path, names: tuple[str, str]
+) -> None:
     subprocess.run(
         [
             "openssl",
@@ -234,13 +243,74 @@ def test_run_with_tls(start: Callable[..., Server], project: Path) -> None:
     )
     port = free_port()
     server = start(
-        *quart_run(port, "--certfile", "cert.pem", "--keyfile", "key.pem"),
+        *quart_run(port, names[0], "cert.pem", names[1], "key.pem"),
         port=port,
         scheme="https",
     )
     server.wait_ready(verify=False)
     assert server.get("/", verify=False).text == "VERSION-ONE"
     assert server.stop() == 0
+
+
+def test_run_with_an_adhoc_certificate(start: Callable[..., Server]) -> None:
+    pytest.importorskip("cryptography")
+    port = free_port()
+    server = start(*quart_run(port, "--cert", "adhoc"), port=port, scheme="https")
+    server.wait_ready(verify=False)
+    assert server.get("/", verify=False).text == "VERSION-ONE"
+    assert server.stop() == 0
+
+
+def test_adhoc_certificate_files(tmp_path: Path) -> None:
+    x509 = pytest.importorskip("cryptography.x509")
+    from quart.serving import generate_adhoc_certificate
+
+    certfile, keyfile = generate_adhoc_certificate(str(tmp_path), "192.0.2.7")
+    assert stat.S_IMODE(os.stat(keyfile).st_mode) == 0o600
+    certificate = x509.load_pem_x509_certificate(Path(certfile).read_bytes())
+    names = certificate.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    ).value
+    assert names.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} == {
+        "127.0.0.1",
+        "::1",
+        "192.0.2.7",
+    }
+    # The pair is usable as a server certificate.
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+
+
+def test_reload_extra_files_and_exclude_patterns(
+    start: Callable[..., Server], project: Path
+) -> None:
+    watched = project / "settings.toml"
+    ignored = project / "scratch.tmp"
+    watched.write_text("a = 1")
+    ignored.write_text("x")
+    port = free_port()
+    files = os.pathsep.join([str(watched), str(ignored)])
+    # Also ignore the libraries, Quart included: edits there while this
+    # test runs must not count.
+    quart_folder = Path(quart.__file__).parent
+    patterns = os.pathsep.join(["*.tmp", f"{quart_folder}/*", "*/site-packages/*"])
+    server = start(
+        *quart_run(
+            port, "--reload", "--extra-files", files, "--exclude-patterns", patterns
+        ),
+        port=port,
+    )
+    server.wait_ready()
+    time.sleep(0.05)  # a newer modification time than the first check saw
+    ignored.write_text("changed")
+    time.sleep(2.5)  # more than two of the reloader's 1 s checks
+    assert "Detected change" not in server.output()
+    watched.write_text("a = 2")
+    server.wait_until(lambda: "Detected change in" in server.output())
+    assert repr(str(watched)) in server.output()
+    server.wait_ready()
+    assert server.stop(signal.SIGTERM) == 0
 
 
 def test_console_script_and_module_entry_points(project: Path) -> None:

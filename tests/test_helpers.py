@@ -7,16 +7,27 @@ URL building is compared with Flask running the same scenario.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import io
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import flask
+import flask.sansio.scaffold as flask_scaffold
 import pytest
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BuildError
 
+import quart
+import quart.helpers
 from quart import Quart
 from quart import Response
 from quart import abort
@@ -25,7 +36,13 @@ from quart import g
 from quart import make_response
 from quart import redirect
 from quart import request
+from quart import send_file
+from quart import send_from_directory
 from quart import url_for
+from quart.helpers import DEFAULT_MIMETYPE
+from quart.helpers import find_package
+from quart.helpers import get_load_dotenv
+from quart.helpers import locked_cached_property
 from quart.testing import QuartClient
 
 
@@ -789,3 +806,220 @@ async def test_after_this_request_outside_request(app: Quart) -> None:
     async with app.app_context():
         with pytest.raises(RuntimeError):
             after_this_request(hook)
+
+
+# -- files with only an app context -------------------------------------------
+async def test_send_file_with_only_an_app_context(app: Quart, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    async with app.app_context():
+        response = await send_file(tmp_path / "notes.txt")
+        assert response.status_code == 200
+        assert response.mimetype == "text/plain"
+        assert await response.get_data() == b"hello"
+        assert "ETag" in response.headers
+        # No request: nothing to be conditional on, the whole file is sent.
+        assert "Accept-Ranges" not in response.headers
+
+        response = await send_from_directory(tmp_path, "notes.txt", as_attachment=True)
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename=notes.txt"
+        )
+        assert await response.get_data() == b"hello"
+
+        response = await send_file(io.BytesIO(b"%PDF"), mimetype="application/pdf")
+        assert await response.get_data() == b"%PDF"
+
+        with pytest.raises(NotFound):
+            await send_from_directory(tmp_path, "../notes.txt")
+
+
+async def test_send_file_quart_argument_names(app: Quart, tmp_path: Path) -> None:
+    (tmp_path / "data.bin").write_bytes(b"0123456789")
+    async with app.app_context():
+        response = await send_file(
+            tmp_path / "data.bin",
+            as_attachment=True,
+            attachment_filename="report.csv",
+            add_etags=False,
+            cache_timeout=60,
+        )
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename=report.csv"
+        )
+        assert response.mimetype == "text/csv"
+        assert "ETag" not in response.headers
+        assert response.cache_control.max_age == 60
+        response = await send_from_directory(tmp_path, file_name="data.bin")
+        assert await response.get_data() == b"0123456789"
+        assert response.mimetype == DEFAULT_MIMETYPE == "application/octet-stream"
+        with pytest.raises(TypeError, match="path"):
+            await send_from_directory(tmp_path)
+
+
+# -- packages and the instance folder -----------------------------------------
+@pytest.fixture
+def importable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder for throw-away modules; they are forgotten afterwards."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = set(sys.modules)
+    yield tmp_path
+    for name in set(sys.modules) - before:
+        filename = getattr(sys.modules[name], "__file__", None) or ""
+        if filename.startswith(str(tmp_path)):
+            del sys.modules[name]
+
+
+def _write(path: Path, text: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def _on_path(folder: Path) -> None:
+    sys.path.insert(0, str(folder))
+    importlib.invalidate_caches()
+
+
+def _flask_find_package(name: str) -> tuple[Path | None, Path]:
+    prefix, path = flask_scaffold.find_package(name)
+    return (None if prefix is None else Path(prefix)), Path(path)
+
+
+def test_find_package_not_installed(importable: Path) -> None:
+    src = importable / "src"
+    _write(src / "fp_module.py")
+    _write(src / "fp_package" / "__init__.py")
+    _write(src / "fp_package" / "views.py")
+    _on_path(src)
+    for name in ("fp_module", "fp_package", "fp_package.views"):
+        assert find_package(name) == (None, src) == _flask_find_package(name)
+
+
+def test_find_package_namespace_package(importable: Path) -> None:
+    first, second = importable / "a", importable / "b"
+    _write(first / "fp_ns" / "one.py")
+    _write(second / "fp_ns" / "two" / "__init__.py")
+    _on_path(second)
+    _on_path(first)
+    assert find_package("fp_ns.two") == (None, second)
+    assert find_package("fp_ns.two") == _flask_find_package("fp_ns.two")
+    assert find_package("fp_ns.one") == (None, first)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["lib/python3.11/site-packages", "Lib/site-packages", "site-packages"],
+    ids=["unix-venv", "windows-venv", "flat"],
+)
+def test_find_package_installed_in_a_virtualenv(importable: Path, layout: str) -> None:
+    prefix = importable / "env"
+    site = prefix / layout
+    _write(site / "fp_installed" / "__init__.py")
+    _on_path(site)
+    expected = (prefix, site)
+    assert find_package("fp_installed") == expected
+    assert _flask_find_package("fp_installed") == expected
+
+
+def test_find_package_installed_in_the_system(
+    importable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = importable / "usr"
+    site = prefix / "lib" / "python3" / "dist-packages"
+    _write(site / "fp_system.py")
+    _on_path(site)
+    monkeypatch.setattr(sys, "prefix", str(prefix))
+    assert find_package("fp_system") == (prefix, site)
+    assert _flask_find_package("fp_system") == (prefix, site)
+
+
+@pytest.mark.parametrize("name", ["__main__", "fp_does_not_exist", "sys"])
+def test_find_package_unknown_is_the_working_directory(name: str) -> None:
+    assert find_package(name) == (None, Path.cwd())
+
+
+def test_instance_path_of_a_package_app_is_beside_the_package(
+    importable: Path,
+) -> None:
+    src = importable / "src"
+    _write(
+        src / "fp_app" / "__init__.py",
+        "from quart import Quart\napp = Quart(__name__)\n",
+    )
+    _write(src / "fp_module_app.py", "from quart import Quart\napp = Quart(__name__)\n")
+    _on_path(src)
+    package_app = importlib.import_module("fp_app").app
+    module_app = importlib.import_module("fp_module_app").app
+    assert package_app.root_path == str(src / "fp_app")
+    assert package_app.instance_path == str(src / "instance")
+    assert module_app.instance_path == str(src / "instance")
+    assert package_app.instance_path == flask.Flask("fp_app").instance_path
+
+
+def test_instance_path_of_an_installed_app(importable: Path) -> None:
+    prefix = importable / "env"
+    site = prefix / "lib" / "python3.11" / "site-packages"
+    _write(site / "fp_app_installed" / "__init__.py")
+    _on_path(site)
+    app = Quart("fp_app_installed")
+    assert app.instance_path == str(prefix / "var" / "fp_app_installed-instance")
+    assert app.instance_path == flask.Flask("fp_app_installed").instance_path
+
+
+# -- small helpers ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "default", "expected"),
+    [
+        (None, True, True),
+        (None, False, False),
+        ("", True, True),
+        ("1", True, False),
+        ("yes", True, False),
+        ("0", True, True),
+        ("False", False, True),
+        ("no", True, True),
+    ],
+)
+def test_get_load_dotenv(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, default: bool, expected: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("QUART_SKIP_DOTENV", raising=False)
+    else:
+        monkeypatch.setenv("QUART_SKIP_DOTENV", value)
+    assert get_load_dotenv(default) is expected
+
+
+def test_locked_cached_property_computes_once_across_threads() -> None:
+    calls: list[int] = []
+    started = threading.Barrier(8)
+
+    class Thing:
+        @locked_cached_property
+        def value(self) -> int:
+            """The answer."""
+            calls.append(1)
+            time.sleep(0.05)  # the other threads arrive meanwhile
+            return 42
+
+    thing = Thing()
+
+    def read() -> int:
+        started.wait(timeout=5)
+        return thing.value
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: read(), range(8)))
+    assert results == [42] * 8
+    assert calls == [1]
+    assert isinstance(Thing.__dict__["value"], locked_cached_property)
+    assert Thing.value.__doc__ == "The answer."
+    thing.value = 7
+    assert thing.value == 7
+    del thing.value
+    assert thing.value == 42
+    assert calls == [1, 1]
+
+
+def test_get_template_attribute_is_sync_and_top_level() -> None:
+    assert quart.get_template_attribute is quart.helpers.get_template_attribute
+    assert not inspect.iscoroutinefunction(quart.get_template_attribute)

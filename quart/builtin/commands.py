@@ -23,6 +23,7 @@ from ..cli import pass_script_info
 from ..cli import with_appcontext
 from ..globals import current_app
 from ..hookspecs import hookimpl
+from ..serving import ADHOC
 from ..serving import DEFAULT_SERVER
 from ..serving import ServeOptions
 from ..serving import UnknownServerError
@@ -32,12 +33,55 @@ from ..serving import serve
 from ..serving import server_names
 
 
-def _validate_keyfile(
+class _CertParamType(click.Path):
+    """``--cert``: an existing certificate file, or ``adhoc``."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=False, resolve_path=True)
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            if str(value).lower() != "adhoc":
+                raise
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:
+            raise click.BadParameter(
+                "Using ad-hoc certificates requires the cryptography library"
+                " (pip install cryptography).",
+                ctx,
+                param,
+            ) from None
+        return ADHOC
+
+
+def _validate_key(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
-    if value is not None and ctx.params.get("certfile") is None:
-        raise click.BadParameter('"--certfile" is required with "--keyfile".')
+    """``--key`` goes with a ``--cert`` file, unless that file holds the
+    private key itself; never with ``--cert adhoc``."""
+    cert = ctx.params.get("certfile")
+    if value is not None:
+        if cert == ADHOC:
+            raise click.BadParameter(
+                'When "--cert" is "adhoc", "--key" is not used.', ctx, param
+            )
+        if cert is None:
+            raise click.BadParameter('"--cert" must also be specified.', ctx, param)
+    elif cert is not None and cert != ADHOC and not _holds_private_key(cert):
+        raise click.BadParameter(
+            'Required when the "--cert" file holds no private key.', ctx, param
+        )
     return value
+
+
+def _holds_private_key(path: str) -> bool:
+    with open(path, "rb") as file:
+        return b"PRIVATE KEY-----" in file.read()
 
 
 class _SeparatedPaths(click.Path):
@@ -48,24 +92,31 @@ class _SeparatedPaths(click.Path):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> Any:
-        items = self.split_envvar_value(value)
-        return [super().convert(item, param, ctx) for item in items]
+        convert = super().convert
+        return [convert(item, param, ctx) for item in self.split_envvar_value(value)]
 
 
 @click.command("run", short_help="Run a development server.")
 @click.option("--host", "-h", default="127.0.0.1", help="The interface to bind to.")
 @click.option("--port", "-p", default=5000, type=int, help="The port to bind to.")
 @click.option(
+    "--cert",
     "--certfile",
-    type=click.Path(exists=True, dir_okay=False),
+    "certfile",
+    type=_CertParamType(),
     is_eager=True,
-    help="A certificate file (PEM) to serve HTTPS with.",
+    help=(
+        "Serve HTTPS with this certificate file (PEM), or with 'adhoc', a"
+        " throw-away self-signed certificate (needs the cryptography package)."
+    ),
 )
 @click.option(
+    "--key",
     "--keyfile",
-    type=click.Path(exists=True, dir_okay=False),
-    callback=_validate_keyfile,
-    help="The private key file (PEM) for --certfile.",
+    "keyfile",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    callback=_validate_key,
+    help="The private key file (PEM) for --cert, unless the cert file holds it.",
 )
 @click.option(
     "--reload/--no-reload",
@@ -92,6 +143,15 @@ class _SeparatedPaths(click.Path):
         f" {os.pathsep!r}."
     ),
 )
+@click.option(
+    "--exclude-patterns",
+    default=None,
+    type=_SeparatedPaths(),
+    help=(
+        "Files matching these fnmatch patterns do not trigger a reload when they"
+        f" change, separated by {os.pathsep!r}."
+    ),
+)
 @pass_script_info
 def run_command(
     info: ScriptInfo,
@@ -103,6 +163,7 @@ def run_command(
     debug: bool | None,
     server: str,
     extra_files: list[str] | None,
+    exclude_patterns: list[str] | None,
 ) -> None:
     """Serve the app with a development server (Hypercorn by default).
 
@@ -117,7 +178,7 @@ def run_command(
         app = info.load_app()
     except Exception as error:
         if is_running_from_reloader():
-            _wait_for_fix(error, extra_files or ())
+            _wait_for_fix(error, extra_files or (), exclude_patterns or ())
         raise
     if server not in server_names(app):
         raise UnknownServerError(
@@ -135,6 +196,7 @@ def run_command(
             keyfile=keyfile,
             server=server,
             extra_files=extra_files or (),
+            exclude_patterns=exclude_patterns or (),
         ),
     )
 

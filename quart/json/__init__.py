@@ -15,6 +15,7 @@ from typing import AnyStr
 
 from ..globals import _cv_app
 from ..globals import _no_app_msg
+from ..globals import current_app as current_app
 from .provider import DefaultJSONProvider
 from .provider import JSONProvider
 from .provider import _default
