@@ -50,6 +50,7 @@ from .ctx import _AppCtxGlobals
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .helpers import find_package
 from .helpers import get_debug_flag
 from .json.provider import DefaultJSONProvider
 from .json.provider import JSONProvider
@@ -86,6 +87,16 @@ from .templating import T_template_test
 from .templating import TemplateFilterCallable
 from .templating import TemplateGlobalCallable
 from .templating import TemplateTestCallable
+from .typing import AppOrBlueprintKey as AppOrBlueprintKey
+from .typing import P as P
+from .typing import T_after_serving as T_after_serving
+from .typing import T_after_websocket as T_after_websocket
+from .typing import T_before_serving as T_before_serving
+from .typing import T_before_websocket as T_before_websocket
+from .typing import T_shell_context_processor as T_shell_context_processor
+from .typing import T_teardown as T_teardown
+from .typing import T_websocket as T_websocket
+from .typing import T_while_serving as T_while_serving
 from .wrappers import Request
 from .wrappers import Response
 from .wrappers import Websocket
@@ -325,8 +336,13 @@ class Quart(Scaffold):
         return self.aborter_class()
 
     def auto_find_instance_path(self) -> str:
-        """``instance`` beside the app's package or module."""
-        return os.path.join(self.root_path, "instance")
+        """``instance`` beside the app's package or module, or
+        ``<prefix>/var/<name>-instance`` when it is installed
+        (:func:`~quart.helpers.find_package`), as in Flask."""
+        prefix, package_path = find_package(self.import_name)
+        if prefix is None:
+            return os.fspath(package_path / "instance")
+        return os.fspath(prefix / "var" / f"{self.name}-instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
