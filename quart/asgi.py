@@ -25,9 +25,9 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
-from werkzeug.urls import iri_to_uri
 
-from .wrappers.headers import headers_from_pairs
+from .utils import decode_headers as decode_headers
+from .utils import encode_headers as encode_headers
 from .wrappers.response import DEFAULT_TIMEOUT
 from .wrappers.response import DataBody
 from .wrappers.websocket import WebsocketDisconnect
@@ -52,25 +52,6 @@ _WATCH_CONTEXT = contextvars.Context()
 _WS_CONNECTING = "connecting"
 _WS_ACCEPTED = "accepted"
 _WS_CLOSED = "closed"
-
-
-def decode_headers(raw: list[tuple[bytes, bytes]]) -> Headers:
-    """ASGI header pairs (bytes) as werkzeug :class:`Headers`."""
-    return headers_from_pairs(
-        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    )
-
-
-def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
-    """werkzeug :class:`Headers` as ASGI header pairs (a non-ASCII
-    ``Location`` is converted to a URI first, as werkzeug does)."""
-    encoded = []
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == "location":
-            value = iri_to_uri(value)
-        encoded.append((lowered.encode("latin-1"), value.encode("latin-1")))
-    return encoded
 
 
 def under_root_path(path: str, root_path: str) -> bool:
