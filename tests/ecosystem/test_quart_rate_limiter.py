@@ -37,7 +37,7 @@ def app() -> Quart:
     RateLimiter(app)
 
     @app.get("/limited")
-    @rate_limit(2, timedelta(seconds=1))
+    @rate_limit(2, timedelta(seconds=2))  # one request a second
     async def limited() -> str:
         return "ok"
 
