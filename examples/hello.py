@@ -1,4 +1,15 @@
-"""The smallest useful Quart app: ``scripts/run-example`` serves it."""
+"""The smallest useful Quart app.
+
+``scripts/run-example`` serves it on http://127.0.0.1:5000 (so does
+``quart --app examples.hello run`` from the repository root)::
+
+    $ curl http://127.0.0.1:5000/
+    Hello, World!
+    $ curl 'http://127.0.0.1:5000/hello/ada?lang=fr'
+    {"greeting": "Hello, ada!", "lang": "fr"}
+    $ curl --json '{"a": [1, 2]}' http://127.0.0.1:5000/echo
+    {"a": [1, 2]}
+"""
 
 from quart import Quart
 from quart import jsonify

@@ -1,9 +1,14 @@
 """Server-sent events: a clock that pushes the time every second, and a
 broadcast endpoint that every open stream hears.
 
-Serve it with ``hypercorn examples.sse:app`` (or run this file), open
-http://127.0.0.1:5000/ in a browser, and post messages with
-``curl -d 'text=hello' http://127.0.0.1:5000/say``.
+Serve it from the repository root with ``quart --app examples.sse run`` (or
+``python -m examples.sse``), open http://127.0.0.1:5000/ in a browser, and
+post messages from another terminal; the answer counts the open streams::
+
+    $ curl -d text=hello http://127.0.0.1:5000/say
+
+In production an ASGI server serves the same app:
+``hypercorn --bind 127.0.0.1:5000 examples.sse:app``.
 """
 
 import asyncio

@@ -1,8 +1,14 @@
 """A websocket echo server with a small browser page.
 
-Serve it with ``hypercorn examples.websocket_echo:app`` (or run this file)
-and open http://127.0.0.1:5000/ in a browser; or connect any websocket
-client to ``ws://127.0.0.1:5000/ws``.
+Serve it from the repository root with ``quart --app examples.websocket_echo
+run`` (or ``python -m examples.websocket_echo``) and open
+http://127.0.0.1:5000/ in a browser, or connect any websocket client to
+``ws://127.0.0.1:5000/ws``::
+
+    $ curl http://127.0.0.1:5000/
+
+In production an ASGI server serves the same app:
+``hypercorn --bind 127.0.0.1:5000 examples.websocket_echo:app``.
 """
 
 from quart import Quart
