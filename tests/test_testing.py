@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import Headers
 
 from quart import Quart
 from quart import Response
@@ -18,11 +20,12 @@ from quart import request
 from quart import url_for
 from quart.testing import QuartClient
 from quart.testing import TestApp
-
-# Streamed (iterator/generator) responses crash in quart/asgi.py send_response:
-# response.timeout defaults to quart/wrappers/response.py's own ``_UNSET``
-# sentinel, which asgi.py compares against a different ``_UNSET`` object, so
-# asyncio.timeout() receives a bare object().
+from quart.testing import make_test_body_with_headers
+from quart.testing import make_test_headers_path_and_query_string
+from quart.testing import make_test_scope
+from quart.testing import no_op_push
+from quart.testing import sentinel
+from quart.wrappers.websocket import WebsocketDisconnect
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
 
@@ -446,7 +449,8 @@ async def test_scheme_https(client: QuartClient) -> None:
 
 
 async def test_root_path(client: QuartClient) -> None:
-    body = await (await client.get("/info?x=1", root_path="/mounted")).get_json()
+    response = await client.get("/mounted/info?x=1", root_path="/mounted")
+    body = await response.get_json()
     assert body["root_path"] == "/mounted"
     assert body["path"] == "/info"
     assert body["full_path"] == "/info?x=1"
@@ -726,3 +730,430 @@ async def test_test_app_client_shares_cookies_across_calls() -> None:
         client = test_app.test_client()
         await client.get("/set")
         assert await (await client.get("/get")).get_data(as_text=True) == "v"
+
+
+# -- root_path (ASGI: the scope's path includes it) --------------------------
+
+
+async def test_root_path_is_part_of_the_path() -> None:
+    app = Quart(__name__)
+    seen: list[dict[str, Any]] = []
+
+    @app.get("/")
+    async def index() -> str:
+        seen.append(
+            {
+                "scope_path": request.scope["path"],
+                "scope_root_path": request.scope["root_path"],
+                "path": request.path,
+                "root_path": request.root_path,
+                "url_for": url_for("index"),
+                "url": request.url,
+            }
+        )
+        return "index"
+
+    response = await app.test_client().get("/bob/", root_path="/bob")
+    assert response.status_code == 200
+    assert seen == [
+        {
+            "scope_path": "/bob/",
+            "scope_root_path": "/bob",
+            "path": "/",
+            "root_path": "/bob",
+            "url_for": "/bob/",
+            "url": "http://localhost/bob/",
+        }
+    ]
+
+
+async def test_root_path_redirects_are_followed_under_the_mount() -> None:
+    app = Quart(__name__)
+
+    @app.get("/old")
+    async def old() -> Response:
+        return redirect(url_for("new"))
+
+    @app.get("/new")
+    async def new() -> str:
+        return f"{request.root_path} {request.path}"
+
+    client = app.test_client()
+    response = await client.get("/app/old", root_path="/app", follow_redirects=True)
+    assert [r.headers["Location"] for r in response.history] == ["/app/new"]
+    assert await response.get_data(as_text=True) == "/app /new"
+
+
+# -- the pieces the client is built from -------------------------------------
+
+
+def test_public_names() -> None:
+    import quart.testing as testing
+    from quart.cli import ScriptInfo
+    from quart.testing import app as testing_app
+    from quart.testing import connections
+    from quart.testing import utils
+
+    assert testing.ScriptInfo is ScriptInfo
+    assert testing.sentinel is utils.sentinel
+    assert testing.TestHTTPConnection is connections.TestHTTPConnection
+    assert testing.TestWebsocketConnection is connections.TestWebsocketConnection
+    assert QuartClient.http_connection_class is connections.TestHTTPConnection
+    assert QuartClient.websocket_connection_class is connections.TestWebsocketConnection
+    assert issubclass(connections.WebsocketDisconnectError, WebsocketDisconnect)
+    assert TestApp(Quart(__name__)).startup_timeout == testing_app.DEFAULT_TIMEOUT
+
+
+def test_make_test_headers_path_and_query_string() -> None:
+    app = Quart(__name__)
+    app.config["SERVER_NAME"] = "example.com"
+    headers, path, query = make_test_headers_path_and_query_string(
+        app, "/a%20b/%C3%A9?x=1&y=%20", {"X-A": "1"}, auth=("u", "p")
+    )
+    assert path == "/a b/é"
+    assert query == b"x=1&y=%20"
+    assert headers["Host"] == "example.com"
+    assert headers["X-A"] == "1"
+    assert headers["Authorization"] == "Basic dTpw"
+    headers, path, query = make_test_headers_path_and_query_string(
+        app, "/", query_string={"q": ["a b", "é"]}, subdomain="api"
+    )
+    assert (headers["Host"], path, query) == ("api.example.com", "/", b"q=a+b&q=%C3%A9")
+    with pytest.raises(ValueError):
+        make_test_headers_path_and_query_string(app, "/?a=1", query_string={"b": 2})
+
+
+def test_make_test_body_with_headers() -> None:
+    app = Quart(__name__)
+    body, headers = make_test_body_with_headers(json={"a": [1, None]}, app=app)
+    assert json.loads(body) == {"a": [1, None]}
+    assert headers == Headers(
+        {"Content-Type": "application/json", "Content-Length": str(len(body))}
+    )
+    body, headers = make_test_body_with_headers(data="é")
+    assert (body, headers["Content-Length"]) == ("é".encode(), "2")
+    assert "Content-Type" not in headers
+    body, headers = make_test_body_with_headers(form={"k": ["v", "w"]})
+    assert body == b"k=v&k=w"
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    body, headers = make_test_body_with_headers(
+        form={"k": "v"}, files={"f": FileStorage(io.BytesIO(b"xyz"), "f.txt")}
+    )
+    assert headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert b'filename="f.txt"' in body
+    assert b"xyz" in body
+    assert make_test_body_with_headers() == (b"", Headers())
+    with pytest.raises(ValueError):
+        make_test_body_with_headers(data=b"x", json=1)
+
+
+def test_make_test_scope() -> None:
+    headers = Headers({"Host": "example.com:8080"})
+    scope = make_test_scope(
+        "http", "/bob/x", "post", headers, b"a=1", "https", "/bob", "2", None
+    )
+    assert scope["type"] == "http"
+    assert scope["method"] == "POST"
+    assert (scope["path"], scope["root_path"]) == ("/bob/x", "/bob")
+    assert scope["query_string"] == b"a=1"
+    assert scope["headers"] == [(b"host", b"example.com:8080")]
+    assert scope["server"] == ("example.com", 8080)
+    assert (scope["scheme"], scope["http_version"]) == ("https", "2")
+    scope = make_test_scope(
+        "websocket", "/ws", "GET", Headers(), b"", "wss", "", "1.1", {"x": 1}
+    )
+    assert "method" not in scope
+    assert scope["subprotocols"] == []
+    assert "websocket.http.response" in scope["extensions"]
+    assert scope["x"] == 1
+    preserving = make_test_scope(
+        "http", "/", "GET", Headers(), b"", "http", "", "1.1", None,
+        _preserve_context=True,
+    )  # fmt: skip
+    assert set(preserving) - set(
+        make_test_scope("http", "/", "GET", Headers(), b"", "http", "", "1.1", None)
+    ) == {"_quart._preserve_context"}
+
+
+async def test_no_op_push_in_test_request_context(app: Quart) -> None:
+    assert await no_op_push("/style.css", Headers()) is None
+    async with app.test_request_context("/", http_version="2"):
+        await request.send_push_promise("/style.css")  # goes nowhere, no error
+
+
+async def test_json_default_is_the_shared_sentinel() -> None:
+    import inspect
+
+    for function in (QuartClient.open, QuartClient.session_transaction):
+        assert inspect.signature(function).parameters["json"].default is sentinel
+
+
+# -- swapping the connection classes, overriding _make_request ----------------
+
+
+async def test_client_runs_every_request_on_its_connection_classes(
+    app: Quart,
+) -> None:
+    from quart import websocket
+    from quart.testing.connections import TestHTTPConnection
+    from quart.testing.connections import TestWebsocketConnection
+
+    made: list[tuple[str, str]] = []
+
+    class RecordingHTTP(TestHTTPConnection):
+        def __init__(self, app: Quart, scope: Any, _preserve_context: bool = False):
+            made.append(("http", scope["path"]))
+            super().__init__(app, scope, _preserve_context)
+
+    class RecordingWebsocket(TestWebsocketConnection):
+        def __init__(self, app: Quart, scope: Any) -> None:
+            made.append(("websocket", scope["path"]))
+            super().__init__(app, scope)
+
+    class Client(QuartClient):
+        http_connection_class = RecordingHTTP
+        websocket_connection_class = RecordingWebsocket
+
+    @app.websocket("/ws")
+    async def say_hi() -> None:
+        await websocket.send("hi")
+
+    app.test_client_class = Client
+    client = app.test_client()
+    assert (await client.get("/method")).status_code == 200
+    await client.post("/redirect/302", follow_redirects=True)
+    async with client.request("/method") as connection:
+        await connection.send_complete()
+        assert await connection.receive() == b"GET"
+    async with asyncio.timeout(5), client.websocket("/ws") as ws:
+        assert await ws.receive() == "hi"
+    assert made == [
+        ("http", "/method"),
+        ("http", "/redirect/302"),
+        ("http", "/echo"),
+        ("http", "/method"),
+        ("websocket", "/ws"),
+    ]
+
+
+async def test_make_request_override_sees_every_request(app: Quart) -> None:
+    """The quart-schema pattern: a mixin rewrites ``json=`` (and
+    ``form=``/``query_string=``) positionally, then calls super."""
+    calls: list[tuple[Any, ...]] = []
+
+    class Upper:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    class Mixin:
+        async def _make_request(
+            self,
+            path: str,
+            method: str,
+            headers: Any,
+            data: Any,
+            form: Any,
+            files: Any,
+            query_string: Any,
+            json: Any,
+            scheme: Any,
+            root_path: Any,
+            http_version: str,
+            scope_base: Any,
+            auth: Any = None,
+            subdomain: Any = None,
+        ) -> Response:
+            calls.append((path, method, json is sentinel))
+            if isinstance(json, Upper):
+                json = {"text": json.text.upper()}
+            if isinstance(query_string, Upper):
+                query_string = {"q": query_string.text.upper()}
+            return await super()._make_request(  # type: ignore[misc,no-any-return]
+                path,
+                method,
+                headers,
+                data,
+                form,
+                files,
+                query_string,
+                json,
+                scheme,
+                root_path,
+                http_version,
+                scope_base,
+                auth,
+                subdomain,
+            )
+
+    app.test_client_class = type("Client", (Mixin, QuartClient), {})
+    client = app.test_client()
+    body = await (await client.post("/echo", json=Upper("hi"))).get_json()
+    assert body["json"] == {"text": "HI"}
+    body = await (await client.get("/echo", query_string=Upper("q"))).get_json()
+    assert body["args"] == {"q": ["Q"]}
+    await client.get("/chain", follow_redirects=True)
+    assert calls == [
+        ("/echo", "POST", False),
+        ("/echo", "GET", True),
+        ("/chain", "GET", True),
+        ("/redirect/302", "GET", True),
+        ("/echo?via=302", "GET", True),
+    ]
+
+
+# -- preserved contexts (async with client) -----------------------------------
+
+
+async def test_async_with_client_keeps_the_last_request_context(app: Quart) -> None:
+    from quart import g
+    from quart import has_request_context
+    from quart import session
+
+    app.secret_key = "not secret"
+    teardowns: list[str] = []
+
+    @app.get("/remember/<value>")
+    async def remember(value: str) -> str:
+        g.value = value
+        session["value"] = value
+        return value
+
+    @app.teardown_request
+    async def teardown(exc: BaseException | None) -> None:
+        teardowns.append(request.path)
+
+    async with app.test_client() as client:
+        await client.get("/remember/one?x=1")
+        assert request.path == "/remember/one"
+        assert request.args["x"] == "1"
+        assert g.value == "one"
+        assert session["value"] == "one"
+        await client.get("/remember/two")
+        assert request.path == "/remember/two"
+        assert g.value == "two"
+        with pytest.raises(RuntimeError):
+            async with client:
+                pass
+    assert not has_request_context()
+    # As Flask: the preserved context's teardown runs again when released.
+    assert teardowns == ["/remember/one"] * 2 + ["/remember/two"] * 2
+    await client.get("/remember/three")
+    assert not has_request_context()
+
+
+# -- leaving blocks early never hangs ---------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["receiving", "sending", "waiting"])
+async def test_leaving_websocket_block_stops_a_looping_handler(
+    app: Quart, kind: str
+) -> None:
+    from quart import websocket
+
+    ended: list[str] = []
+
+    @app.websocket("/ws")
+    async def loop_forever() -> None:
+        await websocket.accept()
+        try:
+            if kind == "receiving":
+                while True:
+                    await websocket.receive()
+            elif kind == "sending":
+                while True:
+                    await websocket.send("tick")
+            else:
+                while True:
+                    await asyncio.sleep(0.01)
+        finally:
+            ended.append(kind)
+
+    started = asyncio.get_running_loop().time()
+    async with asyncio.timeout(3):
+        async with app.test_client().websocket("/ws") as ws:
+            if kind == "receiving":
+                await ws.send("hello")
+            elif kind == "sending":
+                assert await ws.receive() == "tick"
+    assert ended == [kind]
+    assert asyncio.get_running_loop().time() - started < 1
+
+
+async def test_leaving_cancels_a_handler_that_ignores_the_disconnect(
+    app: Quart,
+) -> None:
+    from quart import websocket
+
+    ended: list[str] = []
+
+    @app.websocket("/ws")
+    async def never_reads() -> None:
+        await websocket.accept()
+        try:
+            while True:  # never reads the message waiting for it
+                await asyncio.sleep(0.01)
+        finally:
+            ended.append("cancelled")
+
+    started = asyncio.get_running_loop().time()
+    async with asyncio.timeout(3):
+        async with app.test_client().websocket("/ws", timeout=0.3) as ws:
+            await ws.send("unread")
+    assert ended == ["cancelled"]
+    assert 0.3 <= asyncio.get_running_loop().time() - started < 2
+
+
+async def test_websocket_closed_by_app_raises_disconnect_error(app: Quart) -> None:
+    from quart import websocket
+    from quart.testing import WebsocketDisconnectError
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.close(4001, "bye")
+
+    async with asyncio.timeout(5), app.test_client().websocket("/ws") as conn:
+        with pytest.raises(WebsocketDisconnectError) as info:
+            await conn.receive()
+        with pytest.raises(WebsocketDisconnectError):
+            await conn.send("late")
+    assert (info.value.code, info.value.reason) == (4001, "bye")
+
+
+async def test_leaving_request_block_stops_an_endless_stream(app: Quart) -> None:
+    ended: list[str] = []
+
+    @app.get("/endless")
+    async def endless() -> Any:
+        async def generate() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"x" * 1024
+            finally:
+                ended.append("closed")
+
+        return generate()
+
+    async with asyncio.timeout(3):
+        async with app.test_client().request("/endless") as connection:
+            await connection.send_complete()
+            assert await connection.receive() == b"x" * 1024
+    assert ended == ["closed"]
+
+
+async def test_http_disconnect_error(app: Quart) -> None:
+    from quart.testing import HTTPDisconnectError
+
+    @app.post("/slow")
+    async def slow() -> str:
+        await asyncio.sleep(10)
+        return "late"
+
+    async with asyncio.timeout(3):
+        async with app.test_client().request("/slow", method="POST") as connection:
+            await connection.send(b"part")
+            await connection.disconnect()
+            with pytest.raises(HTTPDisconnectError):
+                await connection.send(b"more")
+            with pytest.raises(HTTPDisconnectError):
+                await connection.receive()

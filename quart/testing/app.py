@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from .client import QuartClient
 
 
+#: Seconds :class:`TestApp` waits for the app's startup, and for its
+#: shutdown, by default.
+DEFAULT_TIMEOUT = 6
+
+
 class LifespanError(Exception):
     """The app's startup or shutdown failed; the message is the app's."""
 
@@ -26,8 +31,8 @@ class TestApp:
     def __init__(
         self,
         app: Quart,
-        startup_timeout: float = 60,
-        shutdown_timeout: float = 60,
+        startup_timeout: float = DEFAULT_TIMEOUT,
+        shutdown_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.app = app
         self.startup_timeout = startup_timeout

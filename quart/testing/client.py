@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from datetime import timedelta
 from http.client import HTTPMessage
 from http.cookiejar import Cookie
 from http.cookiejar import CookieJar
+from http.cookiejar import DefaultCookiePolicy
 from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import urljoin
 from urllib.parse import urlsplit
 from urllib.request import Request as UrllibRequest
 
+from werkzeug.datastructures import Authorization
+from werkzeug.datastructures import FileStorage
 from werkzeug.datastructures import Headers
 
-from .utils import make_test_scope_and_body
+from .connections import ResponseIncompleteError
+from .connections import TestHTTPConnection
+from .connections import TestWebsocketConnection
+from .utils import make_scope_and_body
 from .utils import sentinel
 
 if TYPE_CHECKING:
     from ..app import Quart
+    from ..ctx import AppContext
+    from ..ctx import RequestContext
     from ..sessions import SessionMixin
-    from ..typing import Message
     from ..typing import Scope
     from ..wrappers import Response
-    from .connections import TestWebsocketConnection
 
+__all__ = ["QuartClient", "ResponseIncompleteError"]
 
-class ResponseIncompleteError(Exception):
-    """The app returned without completing its response."""
+_REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
+_MAX_REDIRECTS = 20
 
 
 class _CookieResponse:
@@ -44,100 +54,13 @@ class _CookieResponse:
         return self._message
 
 
-class TestHTTPConnection:
-    """A request whose body is sent, and response read, piece by piece;
-    from ``async with client.request(path, method=...) as connection:``."""
+class _TestCookiePolicy(DefaultCookiePolicy):
+    """The default policy, except that ``Secure`` cookies are sent over
+    plain ``http`` too, as Flask's (werkzeug's) test client does: tests
+    talk to ``localhost`` without TLS."""
 
-    def __init__(self, client: QuartClient, scope: Scope) -> None:
-        self.client = client
-        self.scope = scope
-        self.status_code: int | None = None
-        self.headers: Headers | None = None
-        self._incoming: asyncio.Queue[Message] = asyncio.Queue()
-        self._outgoing: asyncio.Queue[Message | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self._complete = False
-
-    async def __aenter__(self) -> TestHTTPConnection:
-        self._task = asyncio.ensure_future(self._run())
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is not None:
-            await self.disconnect()
-        assert self._task is not None
-        if not self._task.done():
-            await self.disconnect()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
-
-    async def _run(self) -> None:
-        try:
-            await self.client.app(self.scope, self._incoming.get, self._send)
-        finally:
-            await self._outgoing.put(None)
-
-    async def _send(self, message: Message) -> None:
-        await self._outgoing.put(message)
-
-    async def send(self, data: bytes) -> None:
-        """Send a chunk of the request body."""
-        await self._incoming.put(
-            {"type": "http.request", "body": data, "more_body": True}
-        )
-
-    async def send_complete(self) -> None:
-        """End the request body."""
-        await self._incoming.put(
-            {"type": "http.request", "body": b"", "more_body": False}
-        )
-
-    async def disconnect(self) -> None:
-        """Act as a client that went away."""
-        await self._incoming.put({"type": "http.disconnect"})
-
-    async def receive(self) -> bytes:
-        """The next response body chunk (``b""`` at the end)."""
-        while True:
-            if self._complete:
-                return b""
-            message = await self._outgoing.get()
-            if message is None:
-                self._complete = True
-                assert self._task is not None
-                if self._task.done() and self._task.exception() is not None:
-                    raise self._task.exception()  # type: ignore[misc]
-                return b""
-            if message["type"] == "http.response.start":
-                self.status_code = message["status"]
-                self.headers = Headers(
-                    [
-                        (k.decode("latin-1"), v.decode("latin-1"))
-                        for k, v in message["headers"]
-                    ]
-                )
-                continue
-            if not message.get("more_body", False):
-                self._complete = True
-            return message.get("body", b"")  # type: ignore[no-any-return]
-
-    async def as_response(self) -> Response:
-        """Read the rest of the response into a response object."""
-        chunks = []
-        while chunk := await self.receive():
-            chunks.append(chunk)
-        if self.status_code is None:
-            raise ResponseIncompleteError()
-        return self.client.app.response_class(
-            b"".join(chunks), status=self.status_code, headers=self.headers
-        )
+    def return_ok_secure(self, cookie: Cookie, request: UrllibRequest) -> bool:
+        return True
 
 
 class QuartClient:
@@ -145,42 +68,153 @@ class QuartClient:
     ``response = await client.get("/")``.
 
     Cookies set by responses are kept and sent with later requests unless
-    ``use_cookies=False``.
+    ``use_cookies=False``. Inside ``async with app.test_client() as
+    client:`` the last request's context stays pushed after its response,
+    so a test can look at :data:`~quart.request`, :data:`~quart.session`
+    and :data:`~quart.g` (as with Flask's ``with client:``).
+
+    Every request runs on :attr:`http_connection_class` and every
+    websocket on :attr:`websocket_connection_class`; a subclass may swap
+    either. Every HTTP request goes through :meth:`_make_request`, the
+    method an extension overrides to change what is sent.
     """
 
     __test__ = False
 
+    #: The connection class each HTTP request runs on, built as
+    #: ``cls(app, scope, _preserve_context=...)``.
+    http_connection_class: type[TestHTTPConnection] = TestHTTPConnection
+    #: The connection class each websocket runs on, built as
+    #: ``cls(app, scope)``.
+    websocket_connection_class: type[TestWebsocketConnection] = TestWebsocketConnection
+
     def __init__(self, app: Quart, use_cookies: bool = True) -> None:
         self.app = app
-        self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
+        self.cookie_jar: CookieJar | None = (
+            CookieJar(policy=_TestCookiePolicy()) if use_cookies else None
+        )
+        #: True inside ``async with client:``: keep each request's context.
         self.preserve_context = False
+        self._preserved: tuple[AppContext, RequestContext] | None = None
 
     async def open(
         self,
         path: str,
         *,
         method: str = "GET",
-        headers: Any = None,
-        data: Any = None,
-        form: Any = None,
-        files: Any = None,
-        query_string: Any = None,
+        headers: dict[str, Any] | Headers | None = None,
+        data: str | bytes | None = None,
+        form: dict[str, Any] | None = None,
+        files: dict[str, FileStorage] | None = None,
+        query_string: dict[str, Any] | str | bytes | None = None,
         json: Any = sentinel,
         scheme: str | None = None,
         follow_redirects: bool = False,
-        root_path: str | None = None,
+        root_path: str = "",
         http_version: str = "1.1",
-        auth: Any = None,
-        subdomain: str | None = None,
         scope_base: dict[str, Any] | None = None,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
     ) -> Response:
         """Send a request and return the app's response.
 
-        ``data`` is the raw body, ``form``/``files`` an encoded form, ``json``
-        a JSON body; ``follow_redirects`` follows up to 20 redirects and
-        records them in ``response.history``.
+        :param path: the path, as the app is reached (with ``root_path`` in
+            front when the app is mounted there); may hold a query string.
+        :param data: the raw body (``str`` is sent as UTF-8).
+        :param form: form fields, encoded (multipart with ``files``).
+        :param files: ``FileStorage`` or ``(stream, filename[, type])``.
+        :param json: a body encoded with the app's JSON provider.
+        :param scheme: ``http`` or ``https`` (default:
+            ``PREFERRED_URL_SCHEME``).
+        :param follow_redirects: follow up to 20 redirects, recording
+            them in ``response.history``.
+        :param root_path: the ASGI ``root_path``, where the app is mounted;
+            ``path`` then starts with it (``root_path="/bob"``,
+            ``path="/bob/"`` reaches the ``/`` route).
+        :param scope_base: entries to set in the ASGI scope.
+        :param auth: an ``Authorization``, or ``(username, password)``
+            for basic auth.
+        :param subdomain: put in front of ``SERVER_NAME`` for ``Host``.
         """
-        response = await self._request(
+        response = await self._make_request(
+            path,
+            method,
+            headers,
+            data,
+            form,
+            files,
+            query_string,
+            json,
+            scheme,
+            root_path,
+            http_version,
+            scope_base,
+            auth,
+            subdomain,
+        )
+        history: list[Response] = []
+        while follow_redirects and response.status_code in _REDIRECT_CODES:
+            if len(history) >= _MAX_REDIRECTS:
+                raise RuntimeError("Too many redirects.")
+            history.append(response)
+            location = urlsplit(urljoin(path, response.headers["Location"]))
+            path = location.path or "/"
+            if location.query:
+                path = f"{path}?{location.query}"
+            redirect_headers = Headers(headers)
+            if location.netloc:
+                redirect_headers["Host"] = location.netloc
+                subdomain = None
+            if response.status_code not in {307, 308}:  # the body is not resent
+                if method != "HEAD":
+                    method = "GET"
+                data = form = files = None
+                json = sentinel
+                redirect_headers.pop("Content-Type", None)
+                redirect_headers.pop("Content-Length", None)
+            response = await self._make_request(
+                path,
+                method,
+                redirect_headers,
+                data,
+                form,
+                files,
+                None,
+                json,
+                location.scheme or scheme,
+                root_path,
+                http_version,
+                scope_base,
+                auth,
+                subdomain,
+            )
+        response.history = tuple(history)  # type: ignore[attr-defined]
+        return response
+
+    async def _make_request(
+        self,
+        path: str,
+        method: str,
+        headers: dict[str, Any] | Headers | None,
+        data: str | bytes | None,
+        form: dict[str, Any] | None,
+        files: dict[str, FileStorage] | None,
+        query_string: dict[str, Any] | str | bytes | None,
+        json: Any,
+        scheme: str | None,
+        root_path: str,
+        http_version: str,
+        scope_base: dict[str, Any] | None,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
+    ) -> Response:
+        """Send one request (no redirects followed) on a connection of
+        :attr:`http_connection_class`; the cookie jar is read and updated.
+        Extensions override this to transform what is sent."""
+        await self._release_preserved()
+        scope, body = make_scope_and_body(
+            self.app,
+            "http",
             path,
             method=method,
             headers=headers,
@@ -192,96 +226,42 @@ class QuartClient:
             scheme=scheme,
             root_path=root_path,
             http_version=http_version,
+            scope_base=scope_base,
             auth=auth,
             subdomain=subdomain,
-            scope_base=scope_base,
-        )
-        history: list[Response] = []
-        while follow_redirects and response.status_code in {
-            301,
-            302,
-            303,
-            305,
-            307,
-            308,
-        }:
-            if len(history) >= 20:
-                raise RuntimeError("Too many redirects.")
-            history.append(response)
-            location = urlsplit(response.headers["Location"])
-            keep_body = response.status_code in {307, 308}
-            response = await self._request(
-                location.path or "/",
-                method=method if keep_body else ("HEAD" if method == "HEAD" else "GET"),
-                headers=headers,
-                data=data if keep_body else None,
-                form=form if keep_body else None,
-                files=files if keep_body else None,
-                json=json if keep_body else sentinel,
-                query_string=location.query or None,
-                scheme=location.scheme or scheme,
-                root_path=root_path,
-                http_version=http_version,
-                auth=auth,
-                subdomain=None if location.netloc else subdomain,
-                host=location.netloc or None,
-            )
-        response.history = tuple(history)  # type: ignore[attr-defined]
-        return response
-
-    async def _request(
-        self, path: str, host: str | None = None, **kwargs: Any
-    ) -> Response:
-        headers = Headers(kwargs.pop("headers", None))
-        if host is not None:
-            headers["Host"] = host
-        scope, body = make_test_scope_and_body(
-            self.app, path, headers=headers, **kwargs
+            preserve_context=self.preserve_context,
         )
         self._add_cookies(scope)
-        messages: list[Message] = []
-        finished = asyncio.Event()
-        sent_body = False
-
-        async def receive() -> Message:
-            nonlocal sent_body
-            if not sent_body:
-                sent_body = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await finished.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: Message) -> None:
-            messages.append(message)
-            if message["type"] == "http.response.body" and not message.get(
-                "more_body", False
-            ):
-                finished.set()
-
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            finished.set()
-        if not messages or messages[0]["type"] != "http.response.start":
-            raise ResponseIncompleteError("The app sent no response.")
-        start = messages[0]
-        response_headers = Headers(
-            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
+        connection = self.http_connection_class(
+            self.app, scope, _preserve_context=self.preserve_context
         )
-        data = b"".join(m.get("body", b"") for m in messages[1:])
-        sent_length = response_headers.get("Content-Length")
-        sent_type = "Content-Type" in response_headers
-        response = self.app.response_class(
-            data, status=start["status"], headers=response_headers
-        )
-        if sent_length is not None:  # e.g. HEAD: as sent, not as read
-            response.headers["Content-Length"] = sent_length
-        else:
-            response.headers.pop("Content-Length", None)
-        if not sent_type:  # e.g. a 304: keep it absent, not the default
-            response.headers.pop("Content-Type", None)
-        self._store_cookies(scope, response_headers)
+        async with connection:
+            await connection.send(body)
+            await connection.send_complete()
+            response = await connection.as_response()
+        self._store_cookies(scope, response.headers)
+        if self.preserve_context:
+            await self._keep(getattr(connection, "preserved_contexts", None))
         return response
+
+    # -- preserved contexts ---------------------------------------------------
+    async def _keep(self, contexts: tuple[AppContext, RequestContext] | None) -> None:
+        if contexts is None:
+            return
+        app_ctx, request_ctx = contexts
+        await app_ctx.push()
+        await request_ctx.push()
+        self._preserved = contexts
+
+    async def _release_preserved(self) -> None:
+        if self._preserved is None:
+            return
+        app_ctx, request_ctx = self._preserved
+        self._preserved = None
+        try:
+            await request_ctx.pop(None)
+        finally:
+            await app_ctx.pop(None)
 
     # -- cookies ------------------------------------------------------------
     def _url_request(self, scope: Scope) -> UrllibRequest:
@@ -305,25 +285,47 @@ class QuartClient:
             self._url_request(scope),
         )
 
+    def _cookie_domain(self, server_name: str | None, domain: str | None) -> str:
+        """The jar's domain for a cookie set by the test: ``domain``, else
+        ``server_name``, else the app's ``SERVER_NAME`` or ``localhost``
+        (the host requests go to); a name without a dot gets ``.local``,
+        as :class:`CookieJar` stores it."""
+        domain = domain or server_name or self.app.config["SERVER_NAME"] or "localhost"
+        name, has_port, port = domain.rpartition(":")
+        if has_port and port.isdigit():
+            domain = name
+        if "." not in domain:
+            domain = f"{domain}.local"
+        return domain
+
     def set_cookie(
         self,
-        server_name: str,
+        server_name: str | None,
         key: str,
         value: str = "",
-        max_age: int | None = None,
-        expires: int | float | None = None,
+        max_age: int | timedelta | None = None,
+        expires: int | float | datetime | None = None,
         path: str = "/",
         domain: str | None = None,
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = None,
     ) -> None:
-        """Put a cookie in the client's jar."""
+        """Put a cookie in the client's jar, sent with later requests to
+        ``server_name`` (``None``: the app's host) under ``path``."""
         if self.cookie_jar is None:
             raise RuntimeError("Cookies are disabled (use_cookies=False).")
-        domain = domain or server_name
-        if "." not in domain:
-            domain = f"{domain}.local"
+        if isinstance(max_age, timedelta):
+            max_age = int(max_age.total_seconds())
+        if isinstance(expires, datetime):
+            expires = expires.timestamp()
+        if max_age is not None:
+            expires = time.time() + max_age
+        rest: dict[str, str] = {}
+        if httponly:
+            rest["HttpOnly"] = ""
+        if samesite is not None:
+            rest["SameSite"] = samesite
         self.cookie_jar.set_cookie(
             Cookie(
                 version=0,
@@ -331,44 +333,57 @@ class QuartClient:
                 value=value,
                 port=None,
                 port_specified=False,
-                domain=domain,
+                domain=self._cookie_domain(server_name, domain),
                 domain_specified=False,
                 domain_initial_dot=False,
                 path=path,
                 path_specified=True,
                 secure=secure,
                 expires=int(expires) if expires is not None else None,
-                discard=expires is None and max_age is None,
+                discard=expires is None,
                 comment=None,
                 comment_url=None,
-                rest={"HttpOnly": ""} if httponly else {},
+                rest=rest,
                 rfc2109=False,
             )
         )
 
     def delete_cookie(
-        self, server_name: str, key: str, path: str = "/", domain: str | None = None
+        self,
+        server_name: str | None,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
     ) -> None:
-        """Remove a cookie from the client's jar."""
+        """Remove a cookie from the client's jar (no error if absent)."""
         if self.cookie_jar is None:
             raise RuntimeError("Cookies are disabled (use_cookies=False).")
-        domain = domain or server_name
-        if "." not in domain:
-            domain = f"{domain}.local"
         try:
-            self.cookie_jar.clear(domain, path, key)
+            self.cookie_jar.clear(self._cookie_domain(server_name, domain), path, key)
         except KeyError:
             pass
 
     @asynccontextmanager
     async def session_transaction(
-        self, path: str = "/", **kwargs: Any
-    ) -> AsyncIterator[SessionMixin]:
+        self,
+        path: str = "/",
+        *,
+        method: str = "GET",
+        headers: dict[str, Any] | Headers | None = None,
+        query_string: dict[str, Any] | str | bytes | None = None,
+        scheme: str | None = None,
+        data: str | bytes | None = None,
+        form: dict[str, Any] | None = None,
+        json: Any = sentinel,
+        root_path: str = "",
+        http_version: str = "1.1",
+        auth: Authorization | tuple[str, str] | None = None,
+    ) -> AsyncGenerator[SessionMixin, None]:
         """Read and change the session the client's cookies carry, outside
         a request: ``async with client.session_transaction() as sess:``.
 
         The session is opened through the app's session interface in a test
-        request context for ``path`` (``kwargs`` as for :meth:`open`) and
+        request context for ``path`` (keywords as for :meth:`open`) and
         saved back into the cookie jar as a response would save it.
         """
         if self.cookie_jar is None:
@@ -380,16 +395,30 @@ class QuartClient:
         from ..wrappers import Body
 
         app = self.app
-        scope, body = make_test_scope_and_body(app, path, **kwargs)
+        scope, body = make_scope_and_body(
+            app,
+            "http",
+            path,
+            method=method,
+            headers=headers,
+            query_string=query_string,
+            scheme=scheme,
+            data=data,
+            form=form,
+            json=json,
+            root_path=root_path,
+            http_version=http_version,
+            auth=auth,
+        )
         self._add_cookies(scope)
-        root_path, request_path = scope_path(scope)
+        root, request_path = scope_path(scope)
         request = app.request_class(
             scope["method"],
             scope["scheme"],
             request_path,
             scope["query_string"],
             decode_headers(scope["headers"]),
-            root_path,
+            root,
             scope["http_version"],
             scope,
             body=Body.from_data(body),
@@ -408,22 +437,28 @@ class QuartClient:
             await interface.save_session(app, session, response)
         self._store_cookies(scope, response.headers)
 
-    # -- streaming ------------------------------------------------------------
-    @asynccontextmanager
-    async def request(
+    # -- streaming and websockets -------------------------------------------
+    def request(
         self,
         path: str,
         *,
         method: str = "GET",
-        headers: Any = None,
-        query_string: Any = None,
+        headers: dict[str, Any] | Headers | None = None,
+        query_string: dict[str, Any] | str | bytes | None = None,
         scheme: str | None = None,
-        root_path: str | None = None,
+        root_path: str = "",
         http_version: str = "1.1",
-    ) -> AsyncIterator[TestHTTPConnection]:
-        """A connection to send the body and read the response in pieces."""
-        scope, _ = make_test_scope_and_body(
+        scope_base: dict[str, Any] | None = None,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
+    ) -> TestHTTPConnection:
+        """A connection to send the body and read the response in pieces:
+        ``async with client.request("/up", method="POST") as connection:``.
+        Cookies in the jar are sent; see
+        :class:`~quart.testing.connections.TestHTTPConnection`."""
+        scope, _ = make_scope_and_body(
             self.app,
+            "http",
             path,
             method=method,
             headers=headers,
@@ -431,83 +466,92 @@ class QuartClient:
             scheme=scheme,
             root_path=root_path,
             http_version=http_version,
+            scope_base=scope_base,
+            auth=auth,
+            subdomain=subdomain,
         )
         self._add_cookies(scope)
-        async with TestHTTPConnection(self, scope) as connection:
-            yield connection
+        return self.http_connection_class(
+            self.app, scope, _preserve_context=self.preserve_context
+        )
 
     def websocket(
         self,
         path: str,
         *,
-        headers: Any = None,
-        query_string: Any = None,
-        scheme: str = "ws",
+        headers: dict[str, Any] | Headers | None = None,
+        query_string: dict[str, Any] | str | bytes | None = None,
+        scheme: str | None = None,
         subprotocols: list[str] | None = None,
-        root_path: str | None = None,
+        root_path: str = "",
         http_version: str = "1.1",
-        auth: Any = None,
-        subdomain: str | None = None,
         scope_base: dict[str, Any] | None = None,
-        timeout: float = 5.0,
+        auth: Authorization | tuple[str, str] | None = None,
+        subdomain: str | None = None,
+        timeout: float | None = None,
     ) -> TestWebsocketConnection:
         """A websocket to the app: ``async with client.websocket("/ws") as
         ws: await ws.send("hi"); await ws.receive()``. Cookies in the jar
-        are sent with the handshake; every wait is bounded by ``timeout``
-        seconds. See :class:`~quart.testing.TestWebsocketConnection`."""
-        from .connections import TestWebsocketConnection
-        from .connections import make_test_websocket_scope
-
-        scope = make_test_websocket_scope(
+        are sent with the handshake; ``timeout`` (default 5) bounds every
+        wait for the app, in seconds. See
+        :class:`~quart.testing.connections.TestWebsocketConnection`."""
+        scope, _ = make_scope_and_body(
             self.app,
+            "websocket",
             path,
             headers=headers,
             query_string=query_string,
             scheme=scheme,
-            subprotocols=subprotocols,
             root_path=root_path,
             http_version=http_version,
             auth=auth,
             subdomain=subdomain,
-            scope_base=scope_base,
         )
+        scope["subprotocols"] = list(subprotocols or ())
+        if scope_base is not None:
+            scope.update(scope_base)
         self._add_cookies(scope)
-        return TestWebsocketConnection(self, scope, timeout=timeout)
+        if timeout is None:
+            return self.websocket_connection_class(self.app, scope)
+        return self.websocket_connection_class(self.app, scope, timeout=timeout)
 
     # -- verbs ------------------------------------------------------------------
-    async def get(self, path: str, **kwargs: Any) -> Response:
+    async def get(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="GET", ...)``."""
-        return await self.open(path, method="GET", **kwargs)
+        return await self.open(*args, method="GET", **kwargs)
 
-    async def post(self, path: str, **kwargs: Any) -> Response:
+    async def post(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="POST", ...)``."""
-        return await self.open(path, method="POST", **kwargs)
+        return await self.open(*args, method="POST", **kwargs)
 
-    async def put(self, path: str, **kwargs: Any) -> Response:
+    async def put(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="PUT", ...)``."""
-        return await self.open(path, method="PUT", **kwargs)
+        return await self.open(*args, method="PUT", **kwargs)
 
-    async def patch(self, path: str, **kwargs: Any) -> Response:
+    async def patch(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="PATCH", ...)``."""
-        return await self.open(path, method="PATCH", **kwargs)
+        return await self.open(*args, method="PATCH", **kwargs)
 
-    async def delete(self, path: str, **kwargs: Any) -> Response:
+    async def delete(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="DELETE", ...)``."""
-        return await self.open(path, method="DELETE", **kwargs)
+        return await self.open(*args, method="DELETE", **kwargs)
 
-    async def head(self, path: str, **kwargs: Any) -> Response:
+    async def head(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="HEAD", ...)``."""
-        return await self.open(path, method="HEAD", **kwargs)
+        return await self.open(*args, method="HEAD", **kwargs)
 
-    async def options(self, path: str, **kwargs: Any) -> Response:
+    async def options(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="OPTIONS", ...)``."""
-        return await self.open(path, method="OPTIONS", **kwargs)
+        return await self.open(*args, method="OPTIONS", **kwargs)
 
-    async def trace(self, path: str, **kwargs: Any) -> Response:
+    async def trace(self, *args: Any, **kwargs: Any) -> Response:
         """``open(path, method="TRACE", ...)``."""
-        return await self.open(path, method="TRACE", **kwargs)
+        return await self.open(*args, method="TRACE", **kwargs)
 
     async def __aenter__(self) -> QuartClient:
+        if self.preserve_context:
+            raise RuntimeError("Cannot nest client invocations")
+        self.preserve_context = True
         return self
 
     async def __aexit__(
@@ -516,4 +560,5 @@ class QuartClient:
         exc_value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        return None
+        self.preserve_context = False
+        await self._release_preserved()
