@@ -16,6 +16,8 @@ on ``sys.path``. On top of that:
   parameters are looked up in the page's namespace (``app``, or a pytest
   fixture defined on the page), ``client`` falling back to
   ``app.test_client()``.
+* A ``console`` block's ``$ export NAME=value`` lines set environment
+  variables for the rest of the page (``$PWD`` is its working directory).
 * A ``console`` or ``text`` block's ``$ curl ...`` commands are sent to the
   page's current ``app`` through its test client, and the output the page
   shows under each command must be what the app answers (JSON compared as
@@ -43,6 +45,7 @@ import dataclasses
 import importlib.util
 import inspect
 import json
+import os
 import re
 import shlex
 import sys
@@ -360,7 +363,9 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
     for name in set(sys.modules) - before:
         module = sys.modules[name]
-        if str(tmp_path) in str(getattr(module, "__file__", "") or ""):
+        where = [getattr(module, "__file__", None) or ""]
+        where.extend(getattr(module, "__path__", None) or ())
+        if any(str(place).startswith(str(tmp_path)) for place in where):
             del sys.modules[name]
 
 
@@ -382,6 +387,7 @@ async def run_page(page: Path, folder: Path) -> None:
     module = _new_module(f"docs_{page.stem}", folder)
     namespace = module.__dict__
     sys.modules[module.__name__] = module
+    environment = dict(os.environ)
     try:
         for block in blocks:
             if block.skip is not None or block.file_name is not None:
@@ -406,6 +412,12 @@ async def run_page(page: Path, folder: Path) -> None:
                     ):
                         await run_test_function(value, namespace, block.where)
             elif block.language in {"console", "text", "shell-session"}:
+                for line in block.code.splitlines():
+                    if line.startswith("$ export "):
+                        for assignment in shlex.split(line[len("$ export ") :]):
+                            name, _, value = assignment.partition("=")
+                            value = value.replace("$PWD", str(folder))
+                            os.environ[name] = value
                 curls = parse_curls(block.code)
                 if curls:
                     app = namespace.get("app")
@@ -416,6 +428,8 @@ async def run_page(page: Path, folder: Path) -> None:
                         await check_curl(app, curl, block.where)
     finally:
         del sys.modules[module.__name__]
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 def _needs_own_interpreter(page: Path) -> bool:
