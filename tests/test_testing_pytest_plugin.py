@@ -3,6 +3,10 @@ separate pytest process per case (bounded in time) as a user would."""
 
 from __future__ import annotations
 
+import re
+import textwrap
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -69,14 +73,6 @@ def _outcomes(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
-def test_fixtures_in_auto_mode(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_project=TESTS)
-    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
-    result = _outcomes(pytester)
-    result.assert_outcomes(passed=4)
-
-
 def test_fixtures_in_strict_mode_with_the_marker(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST)
     marked = TESTS.replace("\nasync def", "\n@pytest.mark.asyncio\nasync def")
@@ -112,3 +108,28 @@ async def test_index(client):
     result = _outcomes(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*needs an 'app' fixture*"])
+
+
+def _captioned_files(page: Path) -> dict[str, str]:
+    """The code blocks of an rst page that carry a file-name caption."""
+    files = {}
+    pattern = re.compile(
+        r"^\.\. code-block:: \S+\n   :caption: (?P<name>\S+)\n\n"
+        r"(?P<body>(?:   .*\n|\n)+)",
+        re.MULTILINE,
+    )
+    for match in pattern.finditer(page.read_text(encoding="utf-8")):
+        files[match["name"]] = textwrap.dedent(match["body"])
+    return files
+
+
+def test_the_documented_project_passes(pytester: pytest.Pytester) -> None:
+    """docs/testing.rst's project (app, conftest, tests, pyproject.toml),
+    exactly as the page shows it."""
+    page = Path(__file__).parent.parent / "docs" / "testing.rst"
+    files = _captioned_files(page)
+    assert set(files) == {"pyproject.toml", "hello.py", "conftest.py", "test_hello.py"}
+    for name, text in files.items():
+        (pytester.path / name).write_text(text, encoding="utf-8")
+    result = _outcomes(pytester)
+    result.assert_outcomes(passed=4)
