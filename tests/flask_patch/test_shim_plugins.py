@@ -114,7 +114,7 @@ def test_entry_point_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     importlib.invalidate_caches()
     quart.plugins.discover_entry_points.cache_clear()
     try:
-        app = Quart(__name__)
+        app = Quart(__name__, plugins=["login"])  # installed plugins are opt-in
         assert isinstance(app.login_manager, LoginManager)  # type: ignore[attr-defined]
         info = _names(app)["login"]
         assert info.source == "entrypoint"  # type: ignore[attr-defined]
