@@ -932,9 +932,14 @@ def test_find_package_installed_in_the_system(
     assert _flask_find_package("fp_system") == (prefix, site)
 
 
-@pytest.mark.parametrize("name", ["__main__", "fp_does_not_exist", "sys"])
+@pytest.mark.parametrize("name", ["fp_does_not_exist", "sys"])
 def test_find_package_unknown_is_the_working_directory(name: str) -> None:
     assert find_package(name) == (None, Path.cwd())
+
+
+def test_find_package_of_main_is_that_of_the_script() -> None:
+    # ``python -m pytest`` gives __main__ a spec; the ``pytest`` script not.
+    assert find_package("__main__") == _flask_find_package("__main__")
 
 
 def test_instance_path_of_a_package_app_is_beside_the_package(

@@ -323,8 +323,11 @@ async def test_open_resource(root: Path) -> None:
 
 
 def test_instance_path_default_and_explicit(root: Path, tmp_path: Path) -> None:
+    # As in Flask, found from the import name (beside this test module's
+    # folder), not from root_path.
     app = make_app(root)
-    assert app.instance_path == os.path.join(str(root), "instance")
+    assert app.instance_path == os.path.join(os.path.dirname(__file__), "instance")
+    assert app.instance_path == make_flask(root).instance_path
     instance = tmp_path / "elsewhere"
     app = make_app(root, instance_path=str(instance))
     assert app.instance_path == str(instance)
