@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Coroutine
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import timedelta
@@ -30,6 +31,7 @@ from werkzeug.exceptions import Aborter
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RoutingException
@@ -60,6 +62,9 @@ from .plugins import call_each
 from .plugins import call_until_answer
 from .routing import QuartMap
 from .routing import QuartRule
+from .routing import normalise_host
+from .routing import subdomain_of
+from .scaffold import AsyncFile
 from .scaffold import Scaffold
 from .scaffold import _endpoint_from_view_func
 from .scaffold import setupmethod
@@ -125,6 +130,40 @@ def _make_timedelta(value: timedelta | int) -> timedelta:
     return timedelta(seconds=value)
 
 
+def _invalid_response_error(rv: Any) -> TypeError:
+    """The error for a view's return value :meth:`Quart.make_response`
+    cannot use; a coroutine (``return render_template(...)`` without
+    ``await``) gets a hint, and is closed so Python does not also warn
+    that it was never awaited."""
+    if inspect.isawaitable(rv):
+        if inspect.iscoroutine(rv):
+            rv.close()
+        ctx = _cv_request.get(None) or _cv_websocket.get(None)
+        where = ""
+        if ctx is not None:
+            endpoint = ctx._connection.endpoint
+            where = f" for {endpoint!r}" if endpoint is not None else ""
+        name = getattr(rv, "__qualname__", None)
+        what = type(rv).__name__ + (f" ({name})" if name else "")
+        return TypeError(
+            f"The view function{where} returned a {what} instead of a"
+            " response: did you forget `await`? For example"
+            " `return await render_template(...)`."
+        )
+    return TypeError(
+        "The view function did not return a valid response. The"
+        " return type must be a string, dict, list, tuple with"
+        " headers or status, Response instance, or iterator, but it"
+        f" was a {type(rv).__name__}."
+    )
+
+
+async def _traceback_response(error: Exception) -> Response:
+    from .debug import traceback_response
+
+    return await traceback_response(error)
+
+
 async def _resolve(value: Awaitable[T] | T) -> T:
     """Await ``value`` if it is awaitable. Used on the error and ``OPTIONS``
     paths only: Flask extensions may replace ``handle_exception`` and
@@ -183,6 +222,11 @@ class Quart(Scaffold):
     asgi_lifespan_class: type[ASGILifespan] = ASGILifespan
     asgi_websocket_class: type[ASGIWebsocketConnection] = ASGIWebsocketConnection
     websocket_class: type[Websocket] = Websocket
+    #: The event class the app creates events with (``asyncio.Event``); an
+    #: app on another event loop library (QuartTrio) replaces it.
+    event_class: type[Any] = asyncio.Event
+    #: The lock class the app creates locks with (``asyncio.Lock``).
+    lock_class: type[Any] = asyncio.Lock
     test_client_class: type[QuartClient] | None = None
     test_app_class: type[TestApp] | None = None
     test_cli_runner_class: type[QuartCliRunner] | None = None
@@ -194,9 +238,16 @@ class Quart(Scaffold):
     _request_teardown_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_started_hooks: tuple[Callable[..., Any], ...] = ()
     # Pipeline methods replaced by a subclass, a patch or on the instance:
-    # those are always called. Until the app freezes, assume all are.
+    # those are always called. Until the app freezes, assume all are (a
+    # test may run ``full_dispatch_request`` before any request did).
     _overridden: frozenset[str] = frozenset(
-        ("preprocess_request", "do_teardown_request", "do_teardown_appcontext")
+        (
+            "preprocess_request",
+            "make_response",
+            "process_response",
+            "do_teardown_request",
+            "do_teardown_appcontext",
+        )
     )
     _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
@@ -264,6 +315,7 @@ class Quart(Scaffold):
         self.subdomain_matching = subdomain_matching
 
         self._got_first_request = False
+        self._frozen = False  # see _freeze and _thaw
         self._hook_chains: dict[str | None, _HookChain] = {}
         self._websocket_hook_chains: dict[str | None, _HookChain] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
@@ -344,33 +396,37 @@ class Quart(Scaffold):
             return os.fspath(package_path / "instance")
         return os.fspath(prefix / "var" / f"{self.name}-instance")
 
-    def open_instance_resource(
-        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
-    ) -> Any:
-        """Open a file relative to ``instance_path`` (writing is allowed)."""
-        path = os.path.join(self.instance_path, resource)
-        if "b" in mode:
-            return open(path, mode)
-        return open(path, mode, encoding=encoding)
+    async def open_instance_resource(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "rb",
+        encoding: str | None = "utf-8",
+    ) -> AsyncFile:
+        """Open a file relative to :attr:`instance_path`; writing is allowed.
+        The file is opened in a worker thread and its methods are
+        coroutines: ``async with await app.open_instance_resource("a.cfg")
+        as f: data = await f.read()``. ``encoding`` applies in text mode."""
+        return await AsyncFile.open(
+            os.path.join(self.instance_path, path), mode, encoding=encoding
+        )
 
     @property
     def got_first_request(self) -> bool:
-        """True once the app started serving; registration is closed then."""
+        """True once the app handled a request or started serving."""
         return self._got_first_request
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._got_first_request:
-            raise AssertionError(
-                f"The setup method '{f_name}' can no longer be called on the"
-                " application. It has already handled its first request, any"
-                " changes will not be applied consistently.\n"
-                "Make sure all imports, decorators, functions, etc. needed to"
-                " set up the application are done before running it."
-            )
+        """Setup may go on after the app served requests (as Quart allows,
+        e.g. a test adding a route late): drop what was compiled for the
+        hot path, and the next request compiles it again."""
+        if self._frozen:
+            self._thaw()
 
     def _freeze(self) -> None:
-        """Close registration and snapshot what the hot path needs: the
-        plugins' per-request hooks (an unused hook stays an empty tuple)."""
+        """Compile what the hot path needs: the plugins' per-request hooks
+        (an unused hook stays an empty tuple), which pipeline methods are
+        overridden, and whether route matches may be remembered. Hook
+        chains are then cached per blueprint as requests need them."""
         plugins = self.plugins
         plugins.check_routes()  # a plugin's route never shadows the app's
         self._request_started_hooks = plugins.callers("quart_request_started")
@@ -390,7 +446,20 @@ class Quart(Scaffold):
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
             self._match_cache = {}
+        self._frozen = True
         self._got_first_request = True
+
+    def _thaw(self) -> None:
+        """Forget what :meth:`_freeze` and the requests since compiled,
+        before a setup change; the next request freezes the app again."""
+        self._frozen = False
+        self._hook_chains.clear()
+        self._websocket_hook_chains.clear()
+        self._match_cache = None
+        if "jinja_env" in vars(self) and self.jinja_env.cache is not None:
+            # Compiled templates hold the filters and tests they were
+            # compiled with.
+            self.jinja_env.cache.clear()
 
     @property
     def session_interface(self) -> SessionInterface:
@@ -540,25 +609,20 @@ class Quart(Scaffold):
     def _request_adapter(
         self, request: BaseRequestWebsocket, config: Config
     ) -> MapAdapter:
+        # As werkzeug's bind_to_environ (which Flask uses) binds, with a
+        # subdomain only if subdomain matching is on.
         host = request.host
         subdomain: str | None
         if self.url_map.host_matching:
             server_name, subdomain = host, None
         else:
-            server_name = config["SERVER_NAME"] or host
+            scheme = request.scheme
+            server_name = normalise_host(scheme, config["SERVER_NAME"] or host)
             if not self.subdomain_matching:
                 subdomain = self.url_map.default_subdomain or ""
             else:
-                subdomain = self._subdomain_of(host.lower(), server_name.lower())
+                subdomain = subdomain_of(normalise_host(scheme, host), server_name)
         return self._bind(server_name, subdomain, request.root_path, request.scheme)
-
-    @staticmethod
-    def _subdomain_of(host: str, server_name: str) -> str:
-        if host == server_name:
-            return ""
-        if host.endswith("." + server_name):
-            return host[: -len(server_name) - 1]
-        return "<invalid>"
 
     def _bind(
         self, server_name: str, subdomain: str | None, root_path: str, scheme: str
@@ -971,11 +1035,19 @@ class Quart(Scaffold):
         if exc is _sentinel:
             exc = sys.exc_info()[1]
         for func in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).teardown:
-            await func(exc)
+            try:
+                await func(exc)
+            except Exception:
+                self._log_teardown_error("teardown_request function", func)
         if request_tearing_down.receivers:
-            await send_signal(request_tearing_down, self, exc=exc)
+            try:
+                await send_signal(request_tearing_down, self, exc=exc)
+            except Exception:
+                self._log_teardown_error("request_tearing_down receiver")
         if self._request_teardown_hooks:
-            await call_each(self._request_teardown_hooks, self, ctx.request, exc)
+            await self._call_teardown_hooks(
+                self._request_teardown_hooks, ctx.request, exc
+            )
 
     async def do_teardown_appcontext(
         self, exc: BaseException | None = _sentinel
@@ -984,9 +1056,32 @@ class Quart(Scaffold):
         if exc is _sentinel:
             exc = sys.exc_info()[1]
         for func in reversed(self.teardown_appcontext_funcs):
-            await self.ensure_async(func)(exc)
+            try:
+                await self.ensure_async(func)(exc)
+            except Exception:
+                self._log_teardown_error("teardown_appcontext function", func)
         if appcontext_tearing_down.receivers:
-            await send_signal(appcontext_tearing_down, self, exc=exc)
+            try:
+                await send_signal(appcontext_tearing_down, self, exc=exc)
+            except Exception:
+                self._log_teardown_error("appcontext_tearing_down receiver")
+
+    def _log_teardown_error(self, what: str, func: Any = None) -> None:
+        """Log an error raised while tearing down; the other teardown
+        functions still run."""
+        name = "" if func is None else f" {getattr(func, '__qualname__', func)!s}"
+        self.logger.exception(f"Error in {what}{name}")
+
+    async def _call_teardown_hooks(
+        self, callers: tuple[Callable[..., Any], ...], *args: Any
+    ) -> None:
+        """Call the teardown plugin hooks, each on its own: an error in one
+        is logged and the next still runs."""
+        for call in callers:
+            try:
+                await call_each((call,), self, *args)
+            except Exception:
+                self._log_teardown_error("plugin teardown hook", call)
 
     # -- the request pipeline ---------------------------------------------
     def _hooks_for(self, blueprint: str | None, websocket: bool = False) -> _HookChain:
@@ -1039,7 +1134,7 @@ class Quart(Scaffold):
             teardown=inner_to_outer(teardown),
             context_processors=outer_to_inner(self.template_context_processors),
         )
-        if self._got_first_request:
+        if self._frozen:
             cache[blueprint] = chain_
         return chain_
 
@@ -1054,7 +1149,7 @@ class Quart(Scaffold):
 
     async def handle_request(self, request: Request) -> Response:
         """Handle one HTTP request, from pushing its context to teardown."""
-        if not self._got_first_request:
+        if not self._frozen:
             self._freeze()
         ctx = self.request_context(request)
         error: BaseException | None = None
@@ -1265,12 +1360,7 @@ class Quart(Scaffold):
             elif isinstance(rv, Response):
                 pass  # another subclass of ours
             else:
-                raise TypeError(
-                    "The view function did not return a valid response. The"
-                    " return type must be a string, dict, list, tuple with"
-                    " headers or status, Response instance, or iterator, but it"
-                    f" was a {type(rv).__name__}."
-                )
+                raise _invalid_response_error(rv)
         if status is not None:
             if isinstance(status, (str, bytes, bytearray)):
                 rv.status = status
@@ -1297,7 +1387,7 @@ class Quart(Scaffold):
         before-websocket function or an error handler gave one (the ASGI
         layer ignores it once the websocket was accepted).
         """
-        if not self._got_first_request:
+        if not self._frozen:
             self._freeze()
         ctx = self.websocket_context(websocket)
         error: BaseException | None = None
@@ -1424,10 +1514,13 @@ class Quart(Scaffold):
         response: Response | None,
         websocket_context: WebsocketContext | None = None,
     ) -> Response | None:
-        """After-websocket functions (inner blueprint first, each scope
-        last-registered first; each gets and returns the response or
-        ``None``), then save the session into a refusal response."""
+        """``after_this_websocket`` functions, then after-websocket
+        functions (inner blueprint first, each scope last-registered first);
+        each gets and returns the response or ``None``. Then save the
+        session into a refusal response."""
         ctx = websocket_context or _cv_websocket.get()
+        for func in ctx._after_websocket_functions:
+            response = await func(response)
         hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
         for after in hooks.after:
             response = await after(response)
@@ -1439,9 +1532,10 @@ class Quart(Scaffold):
 
     async def handle_websocket_exception(self, e: Exception) -> Response | None:
         """Handle an exception nothing else handled in a websocket: send
-        ``got_websocket_exception``, propagate it when
-        ``PROPAGATE_EXCEPTIONS`` (or testing/debug), else log it and answer
-        500 (a refusal before accepting, a 1011 close after)."""
+        ``got_websocket_exception``, raise it when ``PROPAGATE_EXCEPTIONS``
+        (by default in testing), else log it and answer 500 (a refusal
+        before accepting, a 1011 close after); in debug mode the refusal is
+        the traceback page of :mod:`quart.debug`."""
         if isinstance(e, WebsocketDisconnect):
             return None  # the client left: not an application error
         if got_websocket_exception.receivers:
@@ -1450,11 +1544,11 @@ class Quart(Scaffold):
             websocket = _cv_websocket.get().websocket
             await call_each(self._websocket_exception_hooks, self, websocket, e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
+        if propagate or (propagate is None and self.testing):
             raise e
         self.log_exception(sys.exc_info())
+        if propagate is None and self.debug:
+            return await _traceback_response(e)  # refuses the handshake
         server_error: Any = InternalServerError(original_exception=e)
         ctx = _cv_websocket.get()
         handler = self._find_error_handler(server_error, ctx.websocket.blueprints)
@@ -1472,11 +1566,19 @@ class Quart(Scaffold):
             exc = sys.exc_info()[1]
         hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
         for func in hooks.teardown:
-            await func(exc)
+            try:
+                await func(exc)
+            except Exception:
+                self._log_teardown_error("teardown_websocket function", func)
         if websocket_tearing_down.receivers:
-            await send_signal(websocket_tearing_down, self, exc=exc)
+            try:
+                await send_signal(websocket_tearing_down, self, exc=exc)
+            except Exception:
+                self._log_teardown_error("websocket_tearing_down receiver")
         if self._websocket_teardown_hooks:
-            await call_each(self._websocket_teardown_hooks, self, ctx.websocket, exc)
+            await self._call_teardown_hooks(
+                self._websocket_teardown_hooks, ctx.websocket, exc
+            )
 
     # -- errors -----------------------------------------------------------
     def _find_error_handler(
@@ -1535,6 +1637,9 @@ class Quart(Scaffold):
             self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
             e.show_exception = True
+        elif isinstance(e, SecurityError):
+            # werkzeug's message names the host: do not echo client data.
+            e.description = "The request's Host is not trusted."
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return await _resolve(self.handle_http_exception(e))
         handler = self._find_error_handler(e, self._context_blueprints())
@@ -1544,20 +1649,21 @@ class Quart(Scaffold):
 
     async def handle_exception(self, e: Exception) -> Response:
         """Handle an exception nothing else handled: send
-        ``got_request_exception``, propagate it when ``PROPAGATE_EXCEPTIONS``
-        (or testing/debug), else log it and answer 500 (through a 500
-        handler if one is registered)."""
+        ``got_request_exception``, raise it when ``PROPAGATE_EXCEPTIONS``
+        (by default in testing), else log it and answer 500: in debug mode
+        (unless ``PROPAGATE_EXCEPTIONS`` is set) with the traceback page of
+        :mod:`quart.debug`, otherwise the plain page, or a 500 handler's."""
         if got_request_exception.receivers:
             await send_signal(got_request_exception, self, exception=e)
         if self._request_exception_hooks:
             request = _cv_request.get().request
             await call_each(self._request_exception_hooks, self, request, e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
+        if propagate or (propagate is None and self.testing):
             raise e
         self.log_exception(sys.exc_info())
+        if propagate is None and self.debug:
+            return await _traceback_response(e)
         server_error: Any = InternalServerError(original_exception=e)
         ctx = _cv_request.get()
         handler = self._find_error_handler(server_error, ctx.request.blueprints)
@@ -1749,40 +1855,51 @@ class Quart(Scaffold):
             server_options=kwargs,
         )
 
-    async def run_task(
+    def run_task(
         self,
         host: str = "127.0.0.1",
         port: int = 5000,
         debug: bool | None = None,
+        ca_certs: str | None = None,
         certfile: str | None = None,
         keyfile: str | None = None,
         shutdown_trigger: Callable[..., Awaitable[Any]] | None = None,
         server: str | None = None,
         **kwargs: Any,
-    ) -> None:
-        """Serve the app in the running event loop until
+    ) -> Coroutine[None, None, None]:
+        """The coroutine that serves the app in the running event loop until
         ``shutdown_trigger()`` completes (without one: until SIGINT/SIGTERM),
-        then shut down gracefully. ``kwargs`` are backend options (Hypercorn
-        ``Config`` attributes)."""
+        then shuts down gracefully: ``await app.run_task()``, or
+        ``asyncio.create_task(app.run_task(...))`` to serve beside other
+        work.
+
+        :param ca_certs: CA certificates file, to verify client certificates.
+        :param server: the server backend (``"hypercorn"`` by default).
+        :param kwargs: backend options (Hypercorn ``Config`` attributes).
+        """
         from .serving import DEFAULT_SERVER
         from .serving import ServeOptions
         from .serving import serve_async
 
         if debug is not None:
             self.debug = debug
-        await serve_async(
-            self,
-            ServeOptions(
-                host=host,
-                port=port,
-                debug=bool(self.debug),
-                certfile=certfile,
-                keyfile=keyfile,
-                server=server or DEFAULT_SERVER,
-                shutdown_trigger=shutdown_trigger,
-                server_options=kwargs,
-            ),
+        if ca_certs is not None:
+            kwargs["ca_certs"] = ca_certs
+        options = ServeOptions(
+            host=host,
+            port=port,
+            debug=bool(self.debug),
+            certfile=certfile,
+            keyfile=keyfile,
+            server=server or DEFAULT_SERVER,
+            shutdown_trigger=shutdown_trigger,
+            server_options=kwargs,
         )
+
+        async def serve() -> None:
+            await serve_async(self, options)
+
+        return serve()
 
     async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder (the static route's view)."""

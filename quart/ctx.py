@@ -135,6 +135,65 @@ class AppContext:
     ) -> None:
         await self.pop(exc_value)
 
+    # What Quart 0.23 (after Flask 3.2) offers on the app context: the
+    # request or websocket being handled in it, if any.
+    def _connection_context(
+        self, var: ContextVar[Any]
+    ) -> RequestContext | WebsocketContext | None:
+        ctx = var.get(None)
+        if ctx is None or ctx.app is not self.app:
+            return None
+        return ctx  # type: ignore[no-any-return]
+
+    @property
+    def has_request(self) -> bool:
+        """True while an HTTP request of this app is handled."""
+        return self._connection_context(_cv_request) is not None
+
+    @property
+    def has_websocket(self) -> bool:
+        """True while a websocket of this app is handled."""
+        return self._connection_context(_cv_websocket) is not None
+
+    @property
+    def request(self) -> Request:
+        """The request being handled; :class:`RuntimeError` if none is."""
+        ctx = self._connection_context(_cv_request)
+        if ctx is None:
+            raise RuntimeError("There is no request in this context.")
+        return ctx.request  # type: ignore[union-attr]
+
+    @property
+    def websocket(self) -> Websocket:
+        """The websocket being handled; :class:`RuntimeError` if none is."""
+        ctx = self._connection_context(_cv_websocket)
+        if ctx is None:
+            raise RuntimeError("There is no websocket in this context.")
+        return ctx.websocket  # type: ignore[union-attr]
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session of the request (or websocket) being handled;
+        :class:`RuntimeError` if there is none."""
+        ctx = self._connection_context(_cv_request) or self._connection_context(
+            _cv_websocket
+        )
+        if ctx is None or ctx.session is None:
+            raise RuntimeError("There is no request or websocket in this context.")
+        return ctx.session
+
+    def match_request(self) -> None:
+        """Match the URL of the request (or websocket) being handled again,
+        storing the rule and values, or the routing error to raise at
+        dispatch."""
+        ctx = self._connection_context(_cv_request) or self._connection_context(
+            _cv_websocket
+        )
+        if ctx is None:
+            raise RuntimeError("There is no request or websocket in this context.")
+        ctx._connection.routing_exception = None
+        ctx.match_request()
+
     def copy(self) -> AppContext:
         """A new context for the same app sharing ``g``."""
         ctx = type(self)(self.app)
@@ -241,6 +300,8 @@ class RequestContext(_ConnectionContext):
     """Makes ``request`` and ``session`` available; pushes an app context
     too if the app's is not already active."""
 
+    # A slot: the class has the attribute (as Quart's), reads stay fast.
+    __slots__ = ("request",)
     _var = _cv_request
     _kind = "request"
 
@@ -269,6 +330,7 @@ class WebsocketContext(_ConnectionContext):
     too if the app's is not already active. The websocket twin of
     :class:`RequestContext`."""
 
+    __slots__ = ("websocket",)
     _var = _cv_websocket
     _kind = "websocket"
     _websocket = True
@@ -278,6 +340,9 @@ class WebsocketContext(_ConnectionContext):
     ) -> None:
         super().__init__(app, websocket, session)
         self.websocket = websocket
+        self._after_websocket_functions: list[
+            Callable[[Response | None], Awaitable[Response | None]]
+        ] = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_websocket(exc)
@@ -310,6 +375,21 @@ def after_this_request(func: F) -> F:
             "'after_this_request' can only be used when a request context is active."
         )
     ctx._after_request_functions.append(ctx.app.ensure_async(func))
+    return func
+
+
+def after_this_websocket(func: F) -> F:
+    """Run ``func(response)`` after this websocket's handler, before the
+    app's ``after_websocket`` functions. ``response`` is ``None`` unless the
+    websocket was refused with a response (e.g. after an error); ``func``
+    returns it (or ``None``)."""
+    ctx = _cv_websocket.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_websocket' can only be used when a websocket context"
+            " is active."
+        )
+    ctx._after_websocket_functions.append(ctx.app.ensure_async(func))
     return func
 
 

@@ -7,12 +7,14 @@ to snapshot when the app freezes for serving.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
-import pathlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from collections.abc import Generator
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import cached_property
 from functools import update_wrapper
@@ -39,8 +41,9 @@ _sentinel: Any = object()
 
 
 def setupmethod(f: F) -> F:
-    """Mark a registration method: calling it after the app started serving
-    (or a blueprint was registered) raises a clear error."""
+    """Mark a registration method. On an app that already served, calling
+    one drops what was compiled for the hot path (compiled again on the next
+    request); on a blueprint that was registered, it raises a clear error."""
     f_name = f.__name__
 
     def wrapper_func(self: Scaffold, *args: Any, **kwargs: Any) -> Any:
@@ -70,6 +73,101 @@ def get_root_path(import_name: str) -> str:
     if origin is None or origin in ("namespace", "built-in", "frozen"):
         return os.getcwd()
     return os.path.dirname(os.path.abspath(origin))
+
+
+class AsyncFile:
+    """A file whose blocking methods run in a worker thread, returned by
+    :meth:`~Scaffold.open_resource` and
+    :meth:`~quart.Quart.open_instance_resource`: ``await f.read()``,
+    ``await f.write(data)``, ``async for line in f``. It is an async
+    context manager that closes the file, and awaiting it gives the file
+    itself (as with an ``aiofiles`` file), so both
+    ``async with await app.open_resource(p) as f:`` and
+    ``f = await app.open_resource(p)`` work."""
+
+    def __init__(self, file: IO[Any]) -> None:
+        #: The underlying (blocking) file object.
+        self.file = file
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        mode: str = "r",
+        encoding: str | None = None,
+    ) -> AsyncFile:
+        """Open ``path`` in a worker thread (``encoding`` only in text mode)."""
+        if "b" in mode:
+            file = await asyncio.to_thread(open, path, mode)
+        else:
+            file = await asyncio.to_thread(open, path, mode, encoding=encoding)
+        return cls(file)
+
+    @property
+    def name(self) -> Any:
+        return self.file.name
+
+    @property
+    def mode(self) -> str:
+        return self.file.mode
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    async def read(self, size: int = -1) -> Any:
+        return await asyncio.to_thread(self.file.read, size)
+
+    async def readline(self, size: int = -1) -> Any:
+        return await asyncio.to_thread(self.file.readline, size)
+
+    async def readlines(self, hint: int = -1) -> list[Any]:
+        return await asyncio.to_thread(self.file.readlines, hint)
+
+    async def write(self, data: Any) -> int:
+        return await asyncio.to_thread(self.file.write, data)
+
+    async def writelines(self, lines: Iterable[Any]) -> None:
+        await asyncio.to_thread(self.file.writelines, lines)
+
+    async def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return await asyncio.to_thread(self.file.seek, offset, whence)
+
+    async def tell(self) -> int:
+        return await asyncio.to_thread(self.file.tell)
+
+    async def truncate(self, size: int | None = None) -> int:
+        return await asyncio.to_thread(self.file.truncate, size)
+
+    async def flush(self) -> None:
+        await asyncio.to_thread(self.file.flush)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.file.close)
+
+    def __aiter__(self) -> AsyncFile:
+        return self
+
+    async def __anext__(self) -> Any:
+        line = await self.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line
+
+    def __await__(self) -> Generator[Any, None, AsyncFile]:
+        return self._self().__await__()
+
+    async def _self(self) -> AsyncFile:
+        return self
+
+    async def __aenter__(self) -> AsyncFile:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.file!r}>"
 
 
 class Scaffold:
@@ -194,16 +292,26 @@ class Scaffold:
             return int(value.total_seconds())
         return int(value)
 
-    def open_resource(
-        self, resource: str, mode: str = "rb", encoding: str | None = None
-    ) -> IO[Any]:
-        """Open a file relative to ``root_path`` for reading."""
+    async def open_resource(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "rb",
+        encoding: str | None = None,
+    ) -> AsyncFile:
+        """Open a file relative to :attr:`root_path` for reading. The file
+        is opened in a worker thread and its methods are coroutines::
+
+            async with await app.open_resource("schema.sql") as f:
+                schema = await f.read()
+
+        :param mode: ``"rb"`` (the default), ``"r"`` or ``"rt"``.
+        :param encoding: the encoding in text mode.
+        """
         if mode not in {"r", "rt", "rb"}:
             raise ValueError("Resources can only be opened for reading.")
-        path = pathlib.Path(self.root_path, resource)
-        if mode == "rb":
-            return path.open(mode)
-        return path.open(mode, encoding=encoding)
+        return await AsyncFile.open(
+            os.path.join(self.root_path, path), mode, encoding=encoding
+        )
 
     # -- routes -----------------------------------------------------------
     def _method_route(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
 from typing import ClassVar
@@ -20,7 +19,7 @@ class View:
     """Subclass and implement :meth:`dispatch_request`; register with
     ``app.add_url_rule("/x", view_func=MyView.as_view("x"))``.
 
-    ``dispatch_request`` may be sync (run in a thread) or async.
+    ``dispatch_request`` may be async or sync (run in a worker thread).
     """
 
     #: Methods this view handles (default ``GET``, ``HEAD`` and ``OPTIONS``).
@@ -32,11 +31,10 @@ class View:
     #: Create one instance for all requests instead of one per request.
     init_every_request: ClassVar[bool] = True
 
-    def dispatch_request(
-        self, **kwargs: Any
-    ) -> ResponseReturnValue | Awaitable[ResponseReturnValue]:
-        """Handle the request (sync or ``async def``); URL values arrive as
-        keyword arguments."""
+    async def dispatch_request(self, **kwargs: Any) -> ResponseReturnValue:
+        """Handle the request; URL values arrive as keyword arguments.
+        Override it with an ``async def`` (or a plain ``def``, which runs in
+        a worker thread)."""
         raise NotImplementedError()
 
     @classmethod

@@ -4,10 +4,12 @@ sync bridging, lifespan, background tasks, disconnects and concurrency."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,12 @@ from quart import abort
 from quart import current_app
 from quart import g
 from quart import has_app_context
+from quart import hookspecs
+from quart import render_template_string
 from quart import request
 from quart.config import DEFAULT_CONFIG
+from quart.hookspecs import hookimpl
+from quart.serving import ServeOptions
 from quart.testing import LifespanError
 
 
@@ -111,9 +117,14 @@ def test_instance_path_must_be_absolute(tmp_path: Path) -> None:
 
 
 def test_default_instance_path_beside_root(tmp_path: Path) -> None:
+    # As Flask: beside the module's package, whatever root_path says.
     app = Quart(__name__, root_path=str(tmp_path))
     assert app.root_path == str(tmp_path)
-    assert app.instance_path == os.path.join(str(tmp_path), "instance")
+    assert app.instance_path == os.path.join(os.path.dirname(__file__), "instance")
+    assert (
+        app.instance_path
+        == flask.Flask(__name__, root_path=str(tmp_path)).instance_path
+    )
 
 
 def test_root_path_defaults_to_module_folder() -> None:
@@ -570,9 +581,12 @@ async def test_exception_propagates_when_testing(app: Quart) -> None:
         await app.test_client().get("/")
 
 
-async def test_exception_propagates_in_debug() -> None:
+async def test_exception_propagates_in_debug_when_set() -> None:
+    # Debug mode answers with the traceback page (tests/test_debug.py)
+    # unless PROPAGATE_EXCEPTIONS asks for the exception.
     app = _make_app(testing=False)
     app.debug = True
+    app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/")
     async def index() -> str:
@@ -1233,3 +1247,202 @@ async def test_sync_bridge_wrappers_are_skipped_by_the_pipeline(
     response = await app.test_client().get("/")
     assert await response.get_data() == b"ok"
     assert calls == ([] if marked else ["ok"])
+
+
+async def test_replaced_steps_are_called_before_the_first_request() -> None:
+    """A subclass's ``make_response`` and ``process_response`` are used when
+    a test runs the pipeline by hand, before any request froze the app."""
+    calls: list[str] = []
+
+    class Custom(Quart):
+        async def make_response(self, rv: Any) -> Any:
+            calls.append("make_response")
+            response = await super().make_response(rv)
+            response.headers["X-Made"] = "custom"
+            return response
+
+        async def process_response(
+            self, response: Any, request_context: Any = None
+        ) -> Any:
+            calls.append("process_response")
+            return await super().process_response(response, request_context)
+
+    app = Custom(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    async with app.test_request_context("/") as ctx:
+        response = await app.full_dispatch_request(ctx)
+    assert not app.got_first_request
+    assert response.headers["X-Made"] == "custom"
+    assert calls == ["make_response", "process_response"]
+
+
+# -- class attributes another event loop library replaces --------------------
+def test_event_and_lock_classes() -> None:
+    assert Quart.event_class is asyncio.Event
+    assert Quart.lock_class is asyncio.Lock
+
+    class Other(Quart):
+        event_class = threading.Event
+        lock_class = threading.Lock
+
+    app = Other(__name__)
+    assert isinstance(app.event_class(), threading.Event)
+
+
+# -- run_task ----------------------------------------------------------------
+async def test_run_task_returns_the_serving_coroutine() -> None:
+    """As Quart's: a plain method giving the coroutine to await or to make
+    a task of (so QuartTrio and others can override it the same way)."""
+    received: list[ServeOptions] = []
+
+    class Server:
+        @hookimpl
+        def quart_server_names(self) -> list[str]:
+            return ["fake"]
+
+        @hookimpl
+        async def quart_serve(self, app: Quart, options: ServeOptions) -> bool:
+            received.append(options)
+            assert options.shutdown_trigger is not None
+            await options.shutdown_trigger()
+            return True
+
+    app = _make_app()
+    app.plugins.register(Server())
+    assert not inspect.iscoroutinefunction(Quart.run_task)
+    stop = asyncio.Event()
+    coroutine = app.run_task(
+        "127.0.0.1", 9, True, "ca.pem", server="fake", shutdown_trigger=stop.wait
+    )
+    assert inspect.iscoroutine(coroutine)
+    assert app.debug
+    task = asyncio.ensure_future(coroutine)
+    await asyncio.sleep(0.01)
+    assert not task.done()
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    (options,) = received
+    assert (options.host, options.port, options.debug) == ("127.0.0.1", 9, True)
+    assert options.server_options == {"ca_certs": "ca.pem"}
+
+
+# -- bad return values -------------------------------------------------------
+async def test_unawaited_coroutine_says_forgot_await(app: Quart) -> None:
+    @app.route("/")
+    async def index() -> Any:
+        return render_template_string("hi")  # missing await
+
+    @app.route("/tuple")
+    async def in_a_tuple() -> Any:
+        return render_template_string("hi"), 201
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the coroutine is closed: no warning
+        for path in ("/", "/tuple"):
+            with pytest.raises(TypeError, match="did you forget `await`") as info:
+                await app.test_client().get(path)
+            assert "render_template_string" in str(info.value)
+    assert "'index'" in str(
+        (await _error_of(app, "/")).args[0]
+    )  # names the view's endpoint
+
+
+async def _error_of(app: Quart, path: str) -> BaseException:
+    try:
+        await app.test_client().get(path)
+    except TypeError as error:
+        return error
+    raise AssertionError("no error")
+
+
+async def test_invalid_return_value_message_unchanged(app: Quart) -> None:
+    @app.route("/")
+    async def index() -> Any:
+        return object()
+
+    with pytest.raises(TypeError, match="it was a object") as info:
+        await app.test_client().get("/")
+    assert "await" not in str(info.value)
+
+
+# -- untrusted hosts ---------------------------------------------------------
+async def test_untrusted_host_is_refused_without_echoing_it() -> None:
+    app = _make_app(testing=False)
+    app.config["TRUSTED_HOSTS"] = ["good.test"]
+
+    @app.route("/")
+    async def index() -> str:
+        return request.host
+
+    @app.route("/later")
+    async def later() -> str:
+        return "not reached"
+
+    client = app.test_client()
+    evil = "evil-<script>-name.test"
+    for path in ("/", "/later", "/missing"):
+        response = await client.get(path, headers={"Host": evil})
+        assert response.status_code == 400
+        body = await response.get_data(as_text=True)
+        assert "evil" not in body
+        assert "script" not in body
+        assert "not trusted" in body
+    response = await client.get("/", headers={"Host": "good.test"})
+    assert await response.get_data(as_text=True) == "good.test"
+
+
+async def test_untrusted_host_reached_by_user_code_is_not_echoed() -> None:
+    # The host may first be checked where a hook reads it.
+    app = _make_app(testing=False)
+
+    @app.before_request
+    async def check() -> None:
+        request.trusted_hosts = ["good.test"]
+        request.__dict__.pop("host", None)
+        request.host  # noqa: B018 - raises for an untrusted host
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    response = await app.test_client().get("/", headers={"Host": "evil.test"})
+    assert response.status_code == 400
+    assert "evil" not in await response.get_data(as_text=True)
+
+
+# -- the per-request "started" plugin hooks answer once ----------------------
+def test_started_hooks_are_firstresult() -> None:
+    for name in ("quart_request_started", "quart_websocket_started"):
+        spec = getattr(hookspecs, name).quart_spec  # pluggy's spec options
+        assert spec["firstresult"] is True, name
+
+
+async def test_first_started_answer_wins_through_pluggy(app: Quart) -> None:
+    calls: list[str] = []
+
+    class First:
+        @hookimpl(tryfirst=True)
+        def quart_request_started(self) -> str:
+            calls.append("first")
+            return "short-circuited"
+
+    class Second:
+        @hookimpl
+        def quart_request_started(self) -> str:
+            calls.append("second")
+            return "second"
+
+    app.plugins.register(First())
+    app.plugins.register(Second())
+
+    @app.route("/")
+    async def index() -> str:
+        return "view"
+
+    response = await app.test_client().get("/")
+    assert await response.get_data(as_text=True) == "short-circuited"
+    assert calls == ["first"]

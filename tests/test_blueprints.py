@@ -5,6 +5,7 @@ setup runs in Flask and the results are compared."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -198,16 +199,29 @@ async def test_setup_methods_close_after_registration() -> None:
         bp.before_request(lambda: None)
 
 
-async def test_register_after_first_request_raises() -> None:
+async def test_register_after_first_request() -> None:
+    # As in Quart: the app's setup may go on after it served requests.
     app = _app()
 
     @app.route("/")
     async def index() -> str:
         return "ok"
 
-    assert (await app.test_client().get("/")).status_code == 200
-    with pytest.raises(AssertionError, match="first request"):
-        app.register_blueprint(Blueprint("late", __name__))
+    client = app.test_client()
+    assert (await client.get("/")).status_code == 200
+    late = Blueprint("late", __name__, url_prefix="/late")
+
+    @late.before_request
+    async def mark() -> None:
+        g.late = True
+
+    @late.route("/")
+    async def late_index() -> str:
+        return f"late {g.get('late')}"
+
+    app.register_blueprint(late)
+    assert await _text(app, "/late/") == (200, "late True")
+    assert await _text(app, "/") == (200, "ok")
 
 
 def test_setup_state_attributes() -> None:
@@ -765,5 +779,62 @@ async def test_blueprint_template_folder_after_app_folder(tmp_path: Path) -> Non
 async def test_blueprint_open_resource(tmp_path: Path) -> None:
     (tmp_path / "data.txt").write_text("resource")
     bp = Blueprint("bp", __name__, root_path=str(tmp_path))
-    with bp.open_resource("data.txt", "r") as f:
-        assert f.read() == "resource"
+    async with await bp.open_resource("data.txt", "r") as f:
+        assert await f.read() == "resource"
+    assert f.closed
+
+
+# -- nested blueprints with subdomains, served ------------------------------------
+def _subdomain_app(fw: Any, app: Any) -> Any:
+    parent = fw.Blueprint("parent", __name__, subdomain="parent")
+    child = fw.Blueprint("child", __name__, subdomain="child")
+    grandchild = fw.Blueprint("grandchild", __name__, subdomain="g")
+    plain = fw.Blueprint("plain", __name__)
+
+    def view(name: str) -> Callable[[], str]:
+        def answer() -> str:
+            return f"{name} {fw.request.blueprint}"
+
+        return answer
+
+    parent.add_url_rule("/", "index", view("parent"))
+    child.add_url_rule("/", "index", view("child"))
+    grandchild.add_url_rule("/", "index", view("grandchild"))
+    plain.add_url_rule("/", "index", view("plain"))
+    child.register_blueprint(grandchild)
+    parent.register_blueprint(child)
+    parent.register_blueprint(plain)
+    app.config["SERVER_NAME"] = "example.test"
+    app.register_blueprint(parent)
+    app.register_blueprint(parent, name="other", subdomain="other")
+    return app
+
+
+async def test_nested_subdomains_combine_as_in_flask() -> None:
+    quart_app = _subdomain_app(quart, Quart(__name__, subdomain_matching=True))
+    flask_app = _subdomain_app(flask, flask.Flask(__name__, subdomain_matching=True))
+    assert _rules(quart_app.url_map) == _rules(flask_app.url_map)
+    subdomains = {r.endpoint: r.subdomain for r in quart_app.url_map.iter_rules()}
+    assert subdomains["parent.child.index"] == "child.parent"
+    assert subdomains["parent.child.grandchild.index"] == "g.child.parent"
+    assert subdomains["parent.plain.index"] == "parent"
+    assert subdomains["other.child.index"] == "child.other"
+    client = quart_app.test_client()
+    flask_client = flask_app.test_client()
+    for host in (
+        "parent.example.test",
+        "child.parent.example.test",
+        "g.child.parent.example.test",
+        "child.other.example.test",
+        "example.test",
+        "child.example.test",
+    ):
+        response = await client.get("/", headers={"Host": host})
+        flask_response = flask_client.get("/", headers={"Host": host})
+        assert response.status_code == flask_response.status_code, host
+        assert await response.get_data() == flask_response.data, host
+    async with quart_app.test_request_context("/"):
+        built = url_for("parent.child.grandchild.index")
+    with flask_app.test_request_context("/"):
+        assert built == flask.url_for("parent.child.grandchild.index")
+    assert built == "http://g.child.parent.example.test/"

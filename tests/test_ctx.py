@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
 
 from quart import Quart
+from quart import Response
 from quart import after_this_request
 from quart import copy_current_app_context
 from quart import copy_current_request_context
@@ -17,7 +19,14 @@ from quart import has_app_context
 from quart import has_request_context
 from quart import request
 from quart import session
+from quart import websocket
+from quart.ctx import RequestContext
+from quart.ctx import WebsocketContext
+from quart.ctx import after_this_websocket
 from quart.globals import _cv_app
+from quart.hookspecs import hookimpl
+from quart.signals import request_tearing_down
+from quart.testing import WebsocketResponseError
 
 
 async def test_app_context_push_pop(app: Quart) -> None:
@@ -391,3 +400,240 @@ async def test_context_pushed_in_task_does_not_leak(app: Quart) -> None:
 
     assert await asyncio.wait_for(asyncio.create_task(push_only()), timeout=2)
     assert not has_app_context()
+
+
+# -- the request and websocket on the app context (Quart 0.23) ----------------
+async def test_app_context_knows_the_request(app: Quart) -> None:
+    app.secret_key = "secret"
+    async with app.app_context() as app_ctx:
+        assert not app_ctx.has_request
+        assert not app_ctx.has_websocket
+        with pytest.raises(RuntimeError, match="no request"):
+            app_ctx.request  # noqa: B018
+        with pytest.raises(RuntimeError, match="no websocket"):
+            app_ctx.websocket  # noqa: B018
+        with pytest.raises(RuntimeError):
+            app_ctx.session  # noqa: B018
+        with pytest.raises(RuntimeError):
+            app_ctx.match_request()
+    async with app.test_request_context("/a?x=1") as ctx:
+        current = _cv_app.get()
+        assert current.has_request
+        assert not current.has_websocket
+        assert current.request is ctx.request is request._get_current_object()  # type: ignore[attr-defined]
+        assert current.session is ctx.session
+        current.session["k"] = "v"
+        assert session["k"] == "v"
+
+
+async def test_app_context_knows_the_websocket(app: Quart) -> None:
+    async with app.test_websocket_context("/ws") as ctx:
+        current = _cv_app.get()
+        assert current.has_websocket
+        assert not current.has_request
+        assert current.websocket is ctx.websocket
+        assert current.session is ctx.session
+
+
+async def test_app_context_match_request(app: Quart) -> None:
+    async with app.test_request_context("/late") as ctx:
+        assert ctx.request.routing_exception is not None  # no such route yet
+
+        @app.route("/late")
+        async def late() -> str:
+            return "late"
+
+        _cv_app.get().match_request()
+        assert ctx.request.endpoint == "late"
+        assert ctx.request.routing_exception is None
+
+
+def test_context_classes_have_their_connection_attribute() -> None:
+    assert hasattr(RequestContext, "request")
+    assert hasattr(WebsocketContext, "websocket")
+
+
+async def test_context_attributes_stay_settable(app: Quart) -> None:
+    # Extensions keep their own values on contexts.
+    async with app.test_request_context("/") as ctx:
+        ctx.extension_value = 1  # type: ignore[attr-defined]
+        assert ctx.extension_value == 1  # type: ignore[attr-defined]
+        assert ctx.copy().request is ctx.request
+
+
+# -- after_this_websocket -------------------------------------------------------
+async def test_after_this_websocket(app: Quart) -> None:
+    seen: list[Any] = []
+
+    @app.websocket("/ws")
+    async def ws() -> tuple[str, int]:
+        @after_this_websocket
+        async def after(response: Response | None) -> Response | None:
+            seen.append(response)
+            if response is not None:
+                response.headers["X-After"] = "yes"
+            return response
+
+        return "refused", 403  # refusing the handshake gives a response
+
+    @app.websocket("/accepted")
+    async def accepted() -> None:
+        @after_this_websocket
+        def after(response: Response | None) -> None:
+            seen.append("sync after")
+
+        await websocket.accept()
+        await websocket.send("hi")
+
+    client = app.test_client()
+    with pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/ws") as connection:
+            await connection.receive()
+    assert info.value.response.status_code == 403
+    assert info.value.response.headers["X-After"] == "yes"
+    assert len(seen) == 1 and seen[0].status_code == 403
+    async with client.websocket("/accepted") as connection:
+        assert await connection.receive() == "hi"
+    for _ in range(100):  # the handler finishes after the message is sent
+        if "sync after" in seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen[-1] == "sync after"
+
+
+def test_after_this_websocket_outside_websocket_raises() -> None:
+    with pytest.raises(RuntimeError, match="websocket context"):
+        after_this_websocket(lambda response: response)
+
+
+# -- a failing teardown function does not stop the others ------------------------
+async def test_teardown_request_errors_are_isolated(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[str] = []
+
+    @app.teardown_request
+    async def first(exc: BaseException | None) -> None:
+        ran.append("first")
+
+    @app.teardown_request
+    def broken(exc: BaseException | None) -> None:
+        ran.append("broken")
+        raise RuntimeError("teardown failed")
+
+    @app.teardown_request
+    async def last(exc: BaseException | None) -> None:
+        ran.append("last")
+
+    @app.teardown_appcontext
+    async def app_teardown(exc: BaseException | None) -> None:
+        ran.append("appcontext")
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    with caplog.at_level(logging.ERROR):
+        response = await app.test_client().get("/")
+    assert response.status_code == 200
+    # Last registered first, as in Flask; all of them ran.
+    assert ran == ["last", "broken", "first", "appcontext"]
+    errors = [r for r in caplog.records if r.exc_info]
+    assert len(errors) == 1
+    assert "teardown_request" in errors[0].getMessage()
+    assert "broken" in errors[0].getMessage()
+    assert isinstance(errors[0].exc_info[1], RuntimeError)  # type: ignore[index]
+
+
+async def test_teardown_appcontext_errors_are_isolated(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[str] = []
+
+    @app.teardown_appcontext
+    def first(exc: BaseException | None) -> None:
+        ran.append("first")
+
+    @app.teardown_appcontext
+    async def broken(exc: BaseException | None) -> None:
+        ran.append("broken")
+        raise KeyError("x")
+
+    @app.teardown_appcontext
+    async def also_broken(exc: BaseException | None) -> None:
+        ran.append("also broken")
+        raise ValueError("y")
+
+    with caplog.at_level(logging.ERROR):
+        async with app.app_context():
+            pass
+    assert ran == ["also broken", "broken", "first"]
+    errors = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert [type(error) for error in errors] == [ValueError, KeyError]
+    assert not has_app_context()
+
+
+async def test_teardown_websocket_errors_are_isolated(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[str] = []
+
+    @app.teardown_websocket
+    async def first(exc: BaseException | None) -> None:
+        ran.append("first")
+
+    @app.teardown_websocket
+    async def broken(exc: BaseException | None) -> None:
+        ran.append("broken")
+        raise RuntimeError("teardown failed")
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send("hi")
+
+    with caplog.at_level(logging.ERROR):
+        async with app.test_client().websocket("/ws") as connection:
+            assert await connection.receive() == "hi"
+        for _ in range(100):
+            if len(ran) == 2:
+                break
+            await asyncio.sleep(0.01)
+    assert ran == ["broken", "first"]
+    assert [type(r.exc_info[1]) for r in caplog.records if r.exc_info] == [RuntimeError]
+
+
+async def test_teardown_signal_and_plugin_errors_are_isolated(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[str] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        ran.append("signal")
+        raise RuntimeError("receiver failed")
+
+    class Plugin:
+        @hookimpl
+        def quart_request_teardown(self, exception: BaseException | None) -> None:
+            ran.append("plugin")
+            raise RuntimeError("plugin failed")
+
+    class Later:
+        @hookimpl(trylast=True)
+        def quart_request_teardown(self, exception: BaseException | None) -> None:
+            ran.append("later plugin")
+
+    app.plugins.register(Plugin())
+    app.plugins.register(Later())
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    with (
+        request_tearing_down.connected_to(receiver, app),
+        caplog.at_level(logging.ERROR),
+    ):
+        assert (await app.test_client().get("/")).status_code == 200
+    assert ran == ["signal", "plugin", "later plugin"]
+    assert len([r for r in caplog.records if r.exc_info]) == 2

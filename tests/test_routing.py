@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -943,28 +944,27 @@ async def test_server_name_without_subdomain_matching() -> None:
 
 
 async def test_route_after_first_request(app: Quart, client: QuartClient) -> None:
-    @app.route("/")
-    async def index() -> str:
-        return "x"
+    # As in Quart: routes may be added after the app served requests, and
+    # remembered matches do not hide them (see test_setup_after_serving.py).
+    @app.route("/<path:anything>")
+    async def catch_all(anything: str) -> str:
+        return f"catch {anything}"
 
     assert not app.got_first_request
-    await client.get("/")
+    assert await (await client.get("/late")).get_data(as_text=True) == "catch late"
     assert app.got_first_request
 
-    with pytest.raises(AssertionError, match="first request"):
-
-        @app.route("/late")
-        async def late() -> str:
-            return "late"
+    @app.route("/late")
+    async def late() -> str:
+        return "late"
 
     async def other() -> str:
         return "other"
 
-    with pytest.raises(AssertionError):
-        app.add_url_rule("/other", "other", other)
-    with pytest.raises(AssertionError):
-        app.get("/g")
-    assert (await client.get("/late")).status_code == 404
+    app.add_url_rule("/other", "other", other)
+    assert await (await client.get("/late")).get_data(as_text=True) == "late"
+    assert await (await client.get("/other")).get_data(as_text=True) == "other"
+    assert app.got_first_request
 
 
 # --- root_path -------------------------------------------------------------------
@@ -1129,3 +1129,83 @@ async def test_remembered_adapters_follow_host_and_config() -> None:
         assert response.status_code == 400
         response = await client.get("/", headers={"Host": "other.test"})
         assert response.status_code == 200
+
+
+# --- QuartMap.bind_to_request ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "server_name", "subdomain", "expected"),
+    [
+        ("sub.example.test", "example.test", None, "sub"),
+        ("a.b.example.test", "example.test", None, "a.b"),
+        ("example.test", "example.test", None, ""),
+        ("Sub.Example.test:80", "example.test:80", None, "sub"),
+        ("other.test", "example.test", None, "<invalid>"),
+        ("sub.example.test", None, None, ""),
+        ("sub.example.test", "example.test", "given", "given"),
+    ],
+)
+async def test_bind_to_request_subdomain(
+    app: Quart, host: str, server_name: str | None, subdomain: str | None, expected: str
+) -> None:
+    # The same answers werkzeug's bind_to_environ gives Flask.
+    async with app.test_request_context(
+        "/page?q=1", method="POST", headers={"Host": host}, root_path="/app"
+    ) as ctx:
+        adapter = app.url_map.bind_to_request(ctx.request, subdomain, server_name)
+    assert adapter.subdomain == expected
+    assert (adapter.default_method, adapter.path_info) == ("POST", "/page")
+    assert (adapter.script_name, adapter.query_args) == ("/app/", "q=1")
+    environ = {
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": host,
+        "SERVER_NAME": "ignored",
+        "SERVER_PORT": "80",
+        "PATH_INFO": "/page",
+        "SCRIPT_NAME": "/app",
+        "REQUEST_METHOD": "POST",
+        "QUERY_STRING": "q=1",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # werkzeug warns of a foreign host
+        flask_adapter = flask.Flask(__name__).url_map.bind_to_environ(
+            environ, server_name=server_name, subdomain=subdomain
+        )
+    assert flask_adapter.subdomain == expected
+    assert flask_adapter.server_name == adapter.server_name
+
+
+async def test_bind_to_request_matches_and_builds(app: Quart) -> None:
+    @app.route("/items/<int:number>")
+    async def item(number: int) -> str:
+        return str(number)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        return None
+
+    async with app.test_request_context("/items/3") as ctx:
+        adapter = app.url_map.bind_to_request(ctx.request, None, None)
+    assert adapter.match() == ("item", {"number": 3})
+    assert adapter.build("item", {"number": 4}) == "/items/4"
+    async with app.test_websocket_context("/ws") as ws_ctx:
+        adapter = app.url_map.bind_to_request(ws_ctx.websocket, None, None)
+    assert adapter.websocket
+    assert adapter.match()[0] == "ws"
+
+
+async def test_server_name_with_default_port_and_subdomains() -> None:
+    # SERVER_NAME may carry the scheme's default port; hosts never do.
+    app = Quart(__name__, subdomain_matching=True)
+    app.testing = True
+    fapp = _flask_app(subdomain_matching=True)
+    for a in (app, fapp):
+        a.config["SERVER_NAME"] = "Example.test:80"
+    app.add_url_rule("/", "index", lambda sub: sub, subdomain="<sub>")
+    fapp.add_url_rule("/", "index", lambda sub: sub, subdomain="<sub>")
+    for host in ("api.example.test", "api.example.test:80"):
+        response = await app.test_client().get("/", headers={"Host": host})
+        flask_response = fapp.test_client().get("/", headers={"Host": host})
+        assert response.status_code == flask_response.status_code == 200
+        assert await response.get_data() == flask_response.data == b"api"

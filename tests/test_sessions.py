@@ -26,12 +26,16 @@ from quart import Quart
 from quart import Response
 from quart import request
 from quart import session
+from quart import websocket
+from quart.globals import _cv_app
 from quart.sessions import NullSession
 from quart.sessions import SecureCookieSession
 from quart.sessions import SecureCookieSessionInterface
 from quart.sessions import SessionInterface
 from quart.sessions import SessionMixin
 from quart.testing import QuartClient
+from quart.testing import WebsocketResponseError
+from quart.wrappers import Websocket
 
 SECRET = "test secret key"
 
@@ -985,3 +989,82 @@ async def test_signed_helper_makes_valid_cookies() -> None:
     cookie = _signed("eyJhIjoxfQ")  # {"a":1}
     await app.test_client().get("/get", headers={"Cookie": f"session={cookie}"})
     assert seen == [{"a": 1}]
+
+
+# -- websockets use the session interface too ------------------------------------
+class RecordingInterface(SecureCookieSessionInterface):
+    """The cookie interface, recording what it opened and saved sessions for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[Any] = []
+        self.saved: list[int] = []
+
+    async def open_session(self, app: Quart, request: Any) -> SessionMixin | None:
+        self.opened.append(request)
+        return await super().open_session(app, request)
+
+    async def save_session(
+        self, app: Quart, session: SessionMixin, response: Response
+    ) -> None:
+        self.saved.append(response.status_code)
+        await super().save_session(app, session, response)
+
+
+async def test_websocket_session_opened_by_the_interface() -> None:
+    app = make_app()
+    interface = RecordingInterface()
+    app.session_interface = interface
+
+    @app.get("/login")
+    async def login() -> str:
+        session["user"] = "ada"
+        return "ok"
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        same = _cv_app.get().session is session._get_current_object()  # type: ignore[attr-defined]
+        await websocket.send(f"{session.get('user')} {same}")
+
+    client = app.test_client()
+    await client.get("/login")
+    async with client.websocket("/ws") as connection:
+        assert await connection.receive() == "ada True"
+    assert isinstance(interface.opened[-1], Websocket)
+    assert interface.saved == [200]  # an accepted websocket has no response
+
+
+async def test_websocket_session_saved_into_a_refusal() -> None:
+    app = make_app()
+    interface = RecordingInterface()
+    app.session_interface = interface
+
+    @app.websocket("/ws")
+    async def ws() -> tuple[str, int]:
+        session["seen"] = True
+        return "go away", 403
+
+    @app.get("/check")
+    async def check() -> str:
+        return str(session.get("seen"))
+
+    client = app.test_client()
+    with pytest.raises(WebsocketResponseError) as info:
+        async with client.websocket("/ws") as connection:
+            await connection.receive()
+    assert info.value.response.status_code == 403
+    assert session_cookie(info.value.response) is not None
+    assert interface.saved == [403]
+
+
+async def test_websocket_context_session_without_secret() -> None:
+    app = make_app(secret=None)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        await websocket.send(type(session._get_current_object()).__name__)  # type: ignore[attr-defined]
+
+    async with app.test_client().websocket("/ws") as connection:
+        assert await connection.receive() == "NullSession"

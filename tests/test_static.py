@@ -306,20 +306,26 @@ async def test_get_send_file_max_age_override_gets_the_name(root: Path) -> None:
 
 # -- resources and the instance folder -----------------------------------------------
 async def test_open_resource(root: Path) -> None:
+    # A coroutine giving an async file, as Quart's (and QuartTrio's).
     app = make_app(root)
-    with app.open_resource("schema.sql") as f:
-        assert f.read() == b"CREATE TABLE t (x);"
-    with app.open_resource("static/café.txt", "r", encoding="utf-8") as f:
-        assert f.read() == "accented"
-    with app.open_resource("schema.sql", "rt") as f:
-        assert f.read().startswith("CREATE")
+    async with await app.open_resource("schema.sql") as f:
+        assert await f.read() == b"CREATE TABLE t (x);"
+    assert f.closed
+    async with await app.open_resource("static/café.txt", "r", encoding="utf-8") as f:
+        assert await f.read() == "accented"
+    async with await app.open_resource("schema.sql", "rt") as f:
+        assert (await f.read()).startswith("CREATE")
+    f = await app.open_resource("schema.sql")
+    assert await f.read(6) == b"CREATE"
+    assert await f.tell() == 6
+    await f.close()
     for mode in ("w", "wb", "a", "r+", "x"):
         with pytest.raises(ValueError, match="reading"):
-            app.open_resource("schema.sql", mode)
+            await app.open_resource("schema.sql", mode)
         with pytest.raises(ValueError):
             make_flask(root).open_resource("schema.sql", mode)
     with pytest.raises(FileNotFoundError):
-        app.open_resource("missing.sql")
+        await app.open_resource("missing.sql")
 
 
 def test_instance_path_default_and_explicit(root: Path, tmp_path: Path) -> None:
@@ -336,17 +342,19 @@ def test_instance_path_default_and_explicit(root: Path, tmp_path: Path) -> None:
 
 
 async def test_open_instance_resource(root: Path) -> None:
-    app = make_app(root)
+    app = make_app(root, instance_path=str(root / "instance"))
     os.makedirs(app.instance_path)
-    with app.open_instance_resource("app.cfg", "w") as f:
-        f.write("SECRET = 'é'\n")  # text mode, UTF-8 by default
+    async with await app.open_instance_resource("app.cfg", "w") as f:
+        await f.write("SECRET = 'é'\n")  # text mode, UTF-8 by default
     assert (root / "instance" / "app.cfg").read_bytes() == "SECRET = 'é'\n".encode()
-    with app.open_instance_resource("app.cfg") as f:  # binary by default
-        assert f.read() == "SECRET = 'é'\n".encode()
-    with app.open_instance_resource("app.cfg", "r") as f:
-        assert f.read() == "SECRET = 'é'\n"
-    with app.open_instance_resource("app.cfg", "a", encoding="latin-1") as f:
-        f.write("X = 'ü'\n")
+    async with await app.open_instance_resource("app.cfg") as f:  # binary
+        assert await f.read() == "SECRET = 'é'\n".encode()
+    async with await app.open_instance_resource("app.cfg", "r") as f:
+        assert [line async for line in f] == ["SECRET = 'é'\n"]
+    async with await app.open_instance_resource(
+        "app.cfg", "a", encoding="latin-1"
+    ) as f:
+        await f.write("X = 'ü'\n")
     assert (
         (root / "instance" / "app.cfg").read_bytes().endswith("ü'\n".encode("latin-1"))
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from quart import Quart
 from quart import g
@@ -300,3 +303,17 @@ async def test_add_url_rule_methods_override_view_methods(
     app.add_url_rule("/", view_func=Both.as_view("both"), methods=["POST"])
     assert (await client.get("/")).status_code == 405
     assert await (await client.post("/")).get_data() == b"post"
+
+
+async def test_dispatch_request_is_a_coroutine_function(app: Quart) -> None:
+    # As Quart's, so ``await super().dispatch_request()`` and introspection
+    # see a coroutine function; the base class has nothing to dispatch.
+    assert inspect.iscoroutinefunction(View.dispatch_request)
+    assert inspect.iscoroutinefunction(MethodView.dispatch_request)
+
+    class Unimplemented(View):
+        pass
+
+    app.add_url_rule("/", view_func=Unimplemented.as_view("nothing"))
+    with pytest.raises(NotImplementedError):
+        await app.test_client().get("/")
