@@ -66,7 +66,7 @@ DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 
 #: The most Python blocks the docs may mark ``.. skip-example:`` in all.
-MAX_SKIPPED = 12
+MAX_SKIPPED = 5
 
 _DIRECTIVE = re.compile(
     r"^(?P<indent>[ \t]*)\.\.[ \t]+(?:code-block|code|sourcecode)::[ \t]*"
