@@ -322,7 +322,8 @@ class Quart(Scaffold):
         self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
         self._request_adapters: dict[tuple[Any, ...], MapAdapter] = {}
         # Successful route matches, once serving, if every converter is a
-        # werkzeug built-in (a custom one may look things up: not cached).
+        # werkzeug built-in (a custom one may look things up: not cached);
+        # emptied by a setup change.
         self._match_cache: dict[tuple[Any, ...], tuple[QuartRule, Any]] | None = None
 
         if self.has_static_folder:
@@ -650,9 +651,10 @@ class Quart(Scaffold):
         websocket: bool = False,
     ) -> tuple[QuartRule, dict[str, Any]]:
         """Match ``path`` with werkzeug (raising its 404/405/redirect), and
-        remember successful matches once the app serves: the map is frozen
-        then and built-in converters are pure, so the answer cannot change.
-        Each caller gets its own copy of the URL values."""
+        remember successful matches once the app serves: built-in converters
+        are pure, and a rule added later forgets them all (see
+        :meth:`_thaw`), so the answer cannot change. Each caller gets its
+        own copy of the URL values."""
         cache = self._match_cache
         key = (adapter, path, method, websocket)
         if cache is not None:
