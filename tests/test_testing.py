@@ -1008,6 +1008,7 @@ async def test_async_with_client_keeps_the_last_request_context(app: Quart) -> N
     from quart import g
     from quart import has_request_context
     from quart import session
+    from quart.signals import request_tearing_down
 
     app.secret_key = "not secret"
     teardowns: list[str] = []
@@ -1035,6 +1036,7 @@ async def test_async_with_client_keeps_the_last_request_context(app: Quart) -> N
             async with client:
                 pass
     assert not has_request_context()
+    assert not request_tearing_down.receivers  # the client left nothing behind
     # As Flask: the preserved context's teardown runs again when released.
     assert teardowns == ["/remember/one"] * 2 + ["/remember/two"] * 2
     await client.get("/remember/three")

@@ -239,7 +239,7 @@ class TestHTTPConnection(_Connection):
         try:
             await super()._run()
         finally:
-            request_tearing_down.disconnect(keep, sender=self.app)
+            request_tearing_down.disconnect(keep)  # from every sender: gone
 
     async def _asgi_send(self, message: Message) -> None:
         if self._closed:  # the client left: what the app sends goes nowhere
