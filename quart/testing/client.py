@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ..ctx import RequestContext
     from ..sessions import SessionMixin
     from ..typing import Scope
+    from ..typing import TestHTTPConnectionProtocol
+    from ..typing import TestWebsocketConnectionProtocol
     from ..wrappers import Response
 
 __all__ = ["QuartClient", "ResponseIncompleteError"]
@@ -83,10 +85,12 @@ class QuartClient:
 
     #: The connection class each HTTP request runs on, built as
     #: ``cls(app, scope, _preserve_context=...)``.
-    http_connection_class: type[TestHTTPConnection] = TestHTTPConnection
+    http_connection_class: type[TestHTTPConnectionProtocol] = TestHTTPConnection
     #: The connection class each websocket runs on, built as
     #: ``cls(app, scope)``.
-    websocket_connection_class: type[TestWebsocketConnection] = TestWebsocketConnection
+    websocket_connection_class: type[TestWebsocketConnectionProtocol] = (
+        TestWebsocketConnection
+    )
 
     def __init__(self, app: Quart, use_cookies: bool = True) -> None:
         self.app = app
@@ -451,7 +455,7 @@ class QuartClient:
         scope_base: dict[str, Any] | None = None,
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
-    ) -> TestHTTPConnection:
+    ) -> TestHTTPConnectionProtocol:
         """A connection to send the body and read the response in pieces:
         ``async with client.request("/up", method="POST") as connection:``.
         Cookies in the jar are sent; see
@@ -489,7 +493,7 @@ class QuartClient:
         auth: Authorization | tuple[str, str] | None = None,
         subdomain: str | None = None,
         timeout: float | None = None,
-    ) -> TestWebsocketConnection:
+    ) -> TestWebsocketConnectionProtocol:
         """A websocket to the app: ``async with client.websocket("/ws") as
         ws: await ws.send("hi"); await ws.receive()``. Cookies in the jar
         are sent with the handshake; ``timeout`` (default 5) bounds every
@@ -513,7 +517,8 @@ class QuartClient:
         self._add_cookies(scope)
         if timeout is None:
             return self.websocket_connection_class(self.app, scope)
-        return self.websocket_connection_class(self.app, scope, timeout=timeout)
+        connection_class: Any = self.websocket_connection_class  # takes timeout=
+        return connection_class(self.app, scope, timeout=timeout)  # type: ignore[no-any-return]
 
     # -- verbs ------------------------------------------------------------------
     async def get(self, *args: Any, **kwargs: Any) -> Response:
