@@ -7,7 +7,6 @@ import asyncio
 import inspect
 import os
 import sys
-import weakref
 from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
@@ -92,6 +91,9 @@ from .templating import T_template_test
 from .templating import TemplateFilterCallable
 from .templating import TemplateGlobalCallable
 from .templating import TemplateTestCallable
+from .testing import QuartClient
+from .testing import QuartCliRunner
+from .testing import TestApp
 from .typing import AppOrBlueprintKey as AppOrBlueprintKey
 from .typing import P as P
 from .typing import T_after_serving as T_after_serving
@@ -110,9 +112,6 @@ from .wrappers.base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
     from .blueprints import Blueprint
-    from .testing import QuartClient
-    from .testing import QuartCliRunner
-    from .testing import TestApp
     from .typing import ASGIReceiveCallable
     from .typing import ASGISendCallable
     from .typing import ResponseReturnValue
@@ -227,9 +226,11 @@ class Quart(Scaffold):
     event_class: type[Any] = asyncio.Event
     #: The lock class the app creates locks with (``asyncio.Lock``).
     lock_class: type[Any] = asyncio.Lock
-    test_client_class: type[QuartClient] | None = None
-    test_app_class: type[TestApp] | None = None
-    test_cli_runner_class: type[QuartCliRunner] | None = None
+    # Classes, as in Quart: extensions subclass them (Quart-Schema mixes its
+    # model-aware test client into ``app.test_client_class``).
+    test_client_class: type[QuartClient] = QuartClient
+    test_app_class: type[TestApp] = TestApp
+    test_cli_runner_class: type[QuartCliRunner] = QuartCliRunner
     _session_interface: SessionInterface | None = None
     # Per-request plugin hooks, snapshotted when the app freezes.
     _request_started_hooks: tuple[Callable[..., Any], ...] = ()
@@ -330,18 +331,13 @@ class Quart(Scaffold):
             assert bool(static_host) == host_matching, (
                 "Invalid static_host/host_matching combination"
             )
-            self_ref = weakref.ref(self)
-
-            async def static(filename: str) -> Response:
-                app = self_ref()
-                assert app is not None
-                return await app.send_static_file(filename)
-
+            # The bound method itself, as in Quart: extensions mark it through
+            # ``send_static_file.__func__`` (Quart-Schema hides it from OpenAPI).
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=static,
+                view_func=self.send_static_file,
             )
 
         self.plugins = PluginManager(
