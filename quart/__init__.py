@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import broadcast as broadcast
 from . import json as json
 from .app import Quart as Quart
 from .blueprints import Blueprint as Blueprint

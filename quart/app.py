@@ -112,6 +112,7 @@ from .wrappers.base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
     from .blueprints import Blueprint
+    from .broadcast import Broadcast
     from .typing import ASGIReceiveCallable
     from .typing import ASGISendCallable
     from .typing import ResponseReturnValue
@@ -476,6 +477,15 @@ class Quart(Scaffold):
     @session_interface.setter
     def session_interface(self, value: SessionInterface) -> None:
         self._session_interface = value
+
+    @cached_property
+    def broadcast(self) -> Broadcast:
+        """Publish/subscribe across the app (:mod:`quart.broadcast`), created
+        on first use with the backend the ``quart_broadcast_backend`` hook
+        answers: in-process by default, shared by workers with a plugin."""
+        from .broadcast import Broadcast
+
+        return Broadcast(self)
 
     # -- sync/async bridging --------------------------------------------
     def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:

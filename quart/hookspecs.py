@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import click
 
     from .app import Quart
+    from .broadcast import BroadcastBackend
     from .sessions import SessionInterface
     from .wrappers import Request
     from .wrappers import Response
@@ -148,6 +149,20 @@ def quart_session_interface(app: Quart) -> SessionInterface | None:
     the first request)."""
 
 
+# -- scale-out --------------------------------------------------------------------
+@hookspec(firstresult=True)
+def quart_broadcast_backend(app: Quart) -> BroadcastBackend | None:
+    """*firstresult*: the :class:`~quart.broadcast.BroadcastBackend` behind
+    ``app.broadcast``, asked once, when the app first uses its broadcast
+    (and again after the app stopped serving). The built-in answer
+    (plugin ``quart.broadcast``) is the in-process
+    :class:`~quart.broadcast.MemoryBackend`, configured by
+    ``BROADCAST_HISTORY`` and ``BROADCAST_HISTORY_SECONDS``. A plugin
+    answers with a backend that processes share (``quart-redis-backend``),
+    or ``None`` to leave it to the next. Sync: connect lazily, on the first
+    publish or subscribe."""
+
+
 # -- serving --------------------------------------------------------------------
 @hookspec(firstresult=True)
 def quart_serve(app: Quart, options: Any) -> Awaitable[bool] | bool | None:
@@ -170,12 +185,22 @@ def quart_cli_commands(cli: click.Group) -> None:
     (``cli.add_command(...)``). Sync."""
 
 
+# -- introspection --------------------------------------------------------------
+@hookspec
+def quart_plugin_status(app: Quart | None) -> str | None:
+    """Every loaded plugin: one line saying what the plugin does for ``app``
+    (``None`` when no app was found), or why it does nothing, e.g.
+    "inactive: REDIS_URL is not set". ``quart plugins`` shows it after the
+    plugin's name. Return ``None`` to show nothing. Sync."""
+
+
 #: Hooks called for every *loaded* plugin, enabled by the app or not: the
 #: user asks for them by typing a ``quart`` command or choosing ``--server``.
 #: Every other hook acts on an app and is called only for the plugins that
 #: app enabled (see :meth:`quart.plugins.PluginManager.is_enabled`).
 LOADED_PLUGIN_HOOKS = (
     "quart_cli_commands",
+    "quart_plugin_status",
     "quart_server_names",
     "quart_serve",
 )

@@ -53,6 +53,7 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "quart.sessions": "quart.builtin.sessions",
     "quart.serving": "quart.builtin.serving",
     "quart.commands": "quart.builtin.commands",
+    "quart.broadcast": "quart.builtin.broadcast",
 }
 
 

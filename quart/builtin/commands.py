@@ -13,6 +13,7 @@ import os
 import sys
 import types
 from operator import itemgetter
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
@@ -31,6 +32,10 @@ from ..serving import _wait_for_fix
 from ..serving import is_running_from_reloader
 from ..serving import serve
 from ..serving import server_names
+
+if TYPE_CHECKING:
+    from ..app import Quart
+    from ..plugins import PluginManager
 
 
 class _CertParamType(click.Path):
@@ -342,8 +347,10 @@ def plugins_command(info: ScriptInfo, as_json: bool) -> None:
     from ..cli import NoAppException
     from ..plugins import PluginManager
 
+    app = None
     try:
-        manager = info.load_app().plugins
+        app = info.load_app()
+        manager = app.plugins
     except NoAppException:
         manager = PluginManager()
     rows: list[dict[str, Any]] = [
@@ -356,6 +363,10 @@ def plugins_command(info: ScriptInfo, as_json: bool) -> None:
         }
         for plugin in manager.list_plugins()
     ]
+    statuses = plugin_statuses(manager, app)
+    for row in rows:
+        if row["name"] in statuses:
+            row["status"] = statuses[row["name"]]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -363,9 +374,22 @@ def plugins_command(info: ScriptInfo, as_json: bool) -> None:
         origin = row["source"]
         if row["distribution"]:
             origin = f"{origin}: {row['distribution']} {row['version']}"
-        click.echo(f"{row['name']} ({origin})")
+        status = f": {row['status']}" if "status" in row else ""
+        click.echo(f"{row['name']} ({origin}){status}")
         for hook in row["hooks"]:
             click.echo(f"    {hook}")
+
+
+def plugin_statuses(manager: PluginManager, app: Quart | None) -> dict[str, str]:
+    """The ``quart_plugin_status`` line of each plugin that gives one."""
+    from ..plugins import _caller
+
+    statuses = {}
+    for impl in manager.hook.quart_plugin_status.get_hookimpls():
+        line = _caller(impl, ("app",))(app)
+        if line:
+            statuses[impl.plugin_name] = str(line)
+    return statuses
 
 
 @hookimpl(trylast=True)
