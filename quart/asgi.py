@@ -106,6 +106,42 @@ async def send_body(
     await send({"type": message_type, "body": b""})
 
 
+class _BodyState:
+    """How far an HTTP connection got with the request body and the
+    client: made when the handler first reads the body or waits on I/O, so
+    a request that does neither never builds it."""
+
+    __slots__ = (
+        "body_done",
+        "buffer",
+        "buffered",
+        "disconnected",
+        "pump",
+        "pump_wanted",
+        "readable",
+        "reading",
+        "received",
+        "request",
+        "resume_at",
+        "wanted",
+    )
+
+    def __init__(self) -> None:
+        #: The :meth:`~ASGIHTTPConnection.handle_messages` task, once started.
+        self.pump: asyncio.Task[None] | None = None
+        self.pump_wanted = False  # start it after the handler's current read
+        self.request: Request | None = None  # the request to start it with
+        self.reading = False  # the handler awaits ``receive`` itself
+        self.disconnected = False
+        self.body_done = False
+        self.buffer: deque[bytes] = deque()
+        self.buffered = 0
+        self.received = 0  # body bytes read from the server so far
+        self.readable: asyncio.Event | None = None  # the reader buffered more
+        self.wanted: asyncio.Event | None = None  # the handler wants more
+        self.resume_at = BODY_BUFFER_SIZE  # the reader reads on at this level
+
+
 class ASGIHTTPConnection:
     """One HTTP request/response exchange.
 
@@ -116,45 +152,25 @@ class ASGIHTTPConnection:
     running, else from the reader's buffer.
     """
 
-    __slots__ = (
-        "_body_done",
-        "_buffer",
-        "_buffered",
-        "_disconnected",
-        "_pump",
-        "_pump_wanted",
-        "_readable",
-        "_reading",
-        "_receive",
-        "_received",
-        "_request",
-        "_resume_at",
-        "_send",
-        "_task",
-        "_wanted",
-        "app",
-        "scope",
-    )
+    # The connection holds no reference to its request (the request's body
+    # source refers back to the connection): without a cycle, both are
+    # freed as soon as the request is done.
+    __slots__ = ("_receive", "_send", "_state", "_task", "app", "scope")
 
     _receive: ASGIReceiveCallable
     _send: ASGISendCallable
-    _request: Request
+    _task: asyncio.Task[Any] | None
 
     def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
         self.scope = scope
-        self._task: asyncio.Task[Any] | None = None
-        self._pump: asyncio.Task[None] | None = None
-        self._pump_wanted = False
-        self._reading = False
-        self._disconnected = False
-        self._body_done = False
-        self._buffer: deque[bytes] = deque()
-        self._buffered = 0
-        self._received = 0
-        self._readable: asyncio.Event | None = None
-        self._wanted: asyncio.Event | None = None
-        self._resume_at = BODY_BUFFER_SIZE
+        self._state: _BodyState | None = None
+
+    def _body_state(self) -> _BodyState:
+        state = self._state
+        if state is None:
+            state = self._state = _BodyState()
+        return state
 
     async def __call__(
         self, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -163,22 +179,29 @@ class ASGIHTTPConnection:
         :meth:`handle_messages` beside it once the handler waits on I/O."""
         self._receive = receive
         self._send = send
-        request = self._request = self._create_request()
+        request = self._create_request()
         self._task = asyncio.current_task()
         watch = asyncio.get_running_loop().call_soon(
-            self._start_pump, context=_WATCH_CONTEXT
+            self._start_pump, request, context=_WATCH_CONTEXT
         )
         try:
             await self.handle_request(request, send)
         except asyncio.CancelledError:
+            state = self._state
             task = self._task
-            if self._disconnected and task is not None and task.uncancel() == 0:
+            if (
+                state is not None
+                and state.disconnected
+                and task is not None
+                and task.uncancel() == 0
+            ):
                 return  # the client went away; nothing left to answer
             raise
         finally:
             watch.cancel()
-            if self._pump is not None:
-                self._pump.cancel()
+            state = self._state
+            if state is not None and state.pump is not None:
+                state.pump.cancel()
 
     def _create_request(self) -> Request:
         scope = self.scope
@@ -307,19 +330,21 @@ class ASGIHTTPConnection:
         await send({"type": "http.response.body", "body": body})
 
     # -- the request body and disconnects -------------------------------------
-    def _start_pump(self, body_asked: bool = False) -> None:
+    def _start_pump(self, request: Request, body_asked: bool = False) -> None:
         """Start :meth:`handle_messages`, unless the handler is reading
         ``receive`` itself (then start it after that read) or the client
         waits for ``100 Continue`` and the body was not asked for: reading
         would invite a body the handler may refuse."""
-        if self._reading or (
-            not (body_asked or self._received or self._body_done)
+        state = self._body_state()
+        if state.reading or (
+            not (body_asked or state.received or state.body_done)
             and _expects_continue(self.scope)
         ):
-            self._pump_wanted = True
-        elif self._pump is None and not self._disconnected:
-            self._pump = asyncio.get_running_loop().create_task(
-                self.handle_messages(self._request, self._receive),
+            state.pump_wanted = True
+            state.request = request
+        elif state.pump is None and not state.disconnected:
+            state.pump = asyncio.get_running_loop().create_task(
+                self.handle_messages(request, self._receive),
                 context=_WATCH_CONTEXT,
             )
 
@@ -334,76 +359,80 @@ class ASGIHTTPConnection:
         handler asks for more, so a body that is too large is not read on
         after the handler refused it.
         """
+        state = self._body_state()
         limit = self.app.config["MAX_CONTENT_LENGTH"]
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                self._disconnected = True
-                if self._readable is not None:
-                    self._readable.set()
+                state.disconnected = True
+                if state.readable is not None:
+                    state.readable.set()
                 if self._task is not None:
                     self._task.cancel()
                 return
-            if self._body_done:
+            if state.body_done:
                 # More body after the end breaks the protocol; stop reading
                 # rather than spin on a server that never blocks.
                 return
             chunk = message.get("body", b"")
             if chunk:
-                self._buffer.append(chunk)
-                self._buffered += len(chunk)
-                self._received += len(chunk)
+                state.buffer.append(chunk)
+                state.buffered += len(chunk)
+                state.received += len(chunk)
             if not message.get("more_body", False):
-                self._body_done = True
-            if self._readable is not None:
-                self._readable.set()
-            if self._body_done:
+                state.body_done = True
+            if state.readable is not None:
+                state.readable.set()
+            if state.body_done:
                 continue
-            if limit is not None and self._received > limit:
-                self._resume_at = -1  # from now on, only when asked
-            if self._buffered > self._resume_at:
-                if self._wanted is None:
-                    self._wanted = asyncio.Event()
-                self._wanted.clear()
-                await self._wanted.wait()
+            if limit is not None and state.received > limit:
+                state.resume_at = -1  # from now on, only when asked
+            if state.buffered > state.resume_at:
+                if state.wanted is None:
+                    state.wanted = asyncio.Event()
+                state.wanted.clear()
+                await state.wanted.wait()
 
     async def _next_chunk(self) -> tuple[bytes, bool]:
         """The next ``(data, more_body)`` of the request body."""
-        if self._pump is None:
-            if self._disconnected:
+        state = self._body_state()
+        if state.pump is None:
+            if state.disconnected:
                 raise ClientDisconnected()
-            self._reading = True
+            state.reading = True
             try:
                 message = await self._receive()
             finally:
-                self._reading = False
+                state.reading = False
             if message["type"] == "http.disconnect":
-                self._disconnected = True
+                state.disconnected = True
                 raise ClientDisconnected()
             chunk: bytes = message.get("body", b"")
-            self._received += len(chunk)
+            state.received += len(chunk)
             more = bool(message.get("more_body", False))
-            self._body_done = not more
-            if self._pump_wanted:
-                self._pump_wanted = False
-                self._start_pump(body_asked=True)
+            state.body_done = not more
+            if state.pump_wanted and state.request is not None:
+                request, state.request = state.request, None
+                state.pump_wanted = False
+                self._start_pump(request, body_asked=True)
             return chunk, more
-        while not self._buffer:
-            if self._body_done:
+        buffer = state.buffer
+        while not buffer:
+            if state.body_done:
                 return b"", False
-            if self._disconnected:
+            if state.disconnected:
                 raise ClientDisconnected()
-            if self._wanted is not None:
-                self._wanted.set()  # the reader paused: the handler asks
-            if self._readable is None:
-                self._readable = asyncio.Event()
-            self._readable.clear()
-            await self._readable.wait()
-        chunk = self._buffer.popleft()
-        self._buffered -= len(chunk)
-        if self._wanted is not None and self._buffered <= self._resume_at:
-            self._wanted.set()
-        return chunk, bool(self._buffer) or not self._body_done
+            if state.wanted is not None:
+                state.wanted.set()  # the reader paused: the handler asks
+            if state.readable is None:
+                state.readable = asyncio.Event()
+            state.readable.clear()
+            await state.readable.wait()
+        chunk = buffer.popleft()
+        state.buffered -= len(chunk)
+        if state.wanted is not None and state.buffered <= state.resume_at:
+            state.wanted.set()
+        return chunk, bool(buffer) or not state.body_done
 
 
 class ASGIWebsocketConnection:
