@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections import deque
+from collections.abc import Coroutine
 from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
@@ -485,7 +486,7 @@ class ASGIWebsocketConnection:
         message = await receive()
         if message["type"] != "websocket.connect":
             return  # the client left before the handshake reached the app
-        websocket = self._websocket = self._create_websocket(send)
+        websocket = self._websocket = self._create_websocket()
         self._task = asyncio.current_task()
         self._check = asyncio.get_running_loop().call_soon(
             self._maybe_start_pump, context=_WATCH_CONTEXT
@@ -506,7 +507,7 @@ class ASGIWebsocketConnection:
             if self._pump is not None:
                 self._pump.cancel()
 
-    def _create_websocket(self, send: ASGISendCallable) -> Websocket:
+    def _create_websocket(self) -> Websocket:
         scope = self.scope
         root_path, path = scope_path(scope)
         websocket = self.app.websocket_class(
@@ -518,9 +519,9 @@ class ASGIWebsocketConnection:
             scope.get("http_version", "1.1"),
             list(scope.get("subprotocols") or ()),
             self._receive_data,
-            partial(self.send_data, send),
+            self._send_data,
             self._accept,
-            partial(self.close_connection, send),
+            self._close,
             scope,
             disconnect_from_cancel=self.disconnect_from_cancel,
         )
@@ -696,10 +697,19 @@ class ASGIWebsocketConnection:
         except OSError as error:  # ASGI: a server's "client disconnected"
             raise self._disconnected() from error
 
-    async def _accept(self, headers: Headers | None, subprotocol: str | None) -> None:
-        await self.accept_connection(
+    # What the websocket wrapper calls: the public methods with the ASGI send.
+    def _send_data(self, data: str | bytes) -> Coroutine[Any, Any, None]:
+        return self.send_data(self._send, data)
+
+    def _accept(
+        self, headers: Headers | None, subprotocol: str | None
+    ) -> Coroutine[Any, Any, None]:
+        return self.accept_connection(
             self._send, Headers() if headers is None else headers, subprotocol
         )
+
+    def _close(self, code: int, reason: str) -> Coroutine[Any, Any, None]:
+        return self.close_connection(self._send, code, reason)
 
     async def accept_connection(
         self, send: ASGISendCallable, headers: Headers, subprotocol: str | None
