@@ -983,7 +983,8 @@ async def test_root_path(app: Quart, client: QuartClient) -> None:
             "external": url_for("page", _external=True),
         }
 
-    response = await client.get("/page", root_path="/app", query_string={"q": "1"})
+    # ASGI: the scope's path includes root_path, so the client is given both.
+    response = await client.get("/app/page", root_path="/app", query_string={"q": "1"})
     assert response.status_code == 200
     assert await response.get_json() == {
         "path": "/page",
@@ -994,6 +995,8 @@ async def test_root_path(app: Quart, client: QuartClient) -> None:
         "url_for": "/app/page",
         "external": "http://localhost/app/page",
     }
+    outside = await client.get("/page", root_path="/app")
+    assert outside.status_code == 404
 
 
 async def test_root_path_in_test_request_context(app: Quart) -> None:
