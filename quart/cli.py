@@ -633,8 +633,7 @@ def _add_plugin_commands(group: click.Group, add_default_commands: bool) -> None
     from .plugins import PluginManager
 
     block = () if add_default_commands else ("quart.commands",)
-    for call in PluginManager(block=block).callers("quart_cli_commands"):
-        call(group)
+    PluginManager(block=block).hook.quart_cli_commands(cli=group)
 
 
 class QuartGroup(AppGroup):

@@ -14,15 +14,21 @@ that act on an app are called for the plugins that app enabled (built-ins,
 explicit plugins, and entry-point plugins it named).
 
 Per-request hooks (``quart_request_*`` and ``quart_websocket_*``) are looked
-up once, when the app starts serving; an app with no implementation of one
-pays nothing for it per request.
+up once, when the app starts serving (and again after a setup change such as
+a plugin registered late); an app with no implementation of one pays nothing
+for it per request.
+
+Wrappers (``@hookimpl(wrapper=True)`` or ``hookwrapper=True``) work on the
+hooks in :data:`WRAPPABLE_HOOKS`, which the core calls through pluggy's own
+hook callers. Every other hook may be async, or is called one implementation
+at a time (to await each, or to name the plugin that failed), so a wrapper
+of it is refused at registration with a :class:`~quart.plugins.PluginError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
-from typing import Any
 
 import pluggy
 
@@ -31,9 +37,12 @@ if TYPE_CHECKING:
 
     from .app import Quart
     from .broadcast import BroadcastBackend
+    from .serving import ServeOptions
     from .sessions import SessionInterface
+    from .typing import ResponseReturnValue
     from .wrappers import Request
     from .wrappers import Response
+    from .wrappers import Websocket
 
 #: Marks a hook specification (for plugins that add their own hooks).
 hookspec = pluggy.HookspecMarker("quart")
@@ -53,6 +62,13 @@ def quart_app_created(app: Quart) -> None:
     is reported as a :class:`~quart.plugins.PluginError` naming the plugin,
     and so is a route that clashes with another route of the app. Sync
     only.
+
+    Not a pluggy ``historic`` hook, though it behaves like one for the
+    plugins an app enables: pluggy would replay a historic call to every
+    plugin registered later, including entry-point plugins the app only
+    loaded and did not enable, and could not name the plugin that failed.
+    The manager calls it itself, for each enabled plugin, when the app is
+    created or the plugin is enabled or registered later.
     """
 
 
@@ -72,7 +88,9 @@ def quart_shutdown(app: Quart) -> Awaitable[None] | None:
 
 # -- requests -----------------------------------------------------------------
 @hookspec(firstresult=True)
-def quart_request_started(app: Quart, request: Request) -> Any:
+def quart_request_started(
+    app: Quart, request: Request
+) -> Awaitable[ResponseReturnValue | None] | ResponseReturnValue | None:
     """*firstresult*: called for each HTTP request before the
     ``before_request`` functions, inside the request context. May be async.
 
@@ -110,7 +128,9 @@ def quart_request_teardown(
 
 
 @hookspec(firstresult=True)
-def quart_websocket_started(app: Quart, websocket: Any) -> Any:
+def quart_websocket_started(
+    app: Quart, websocket: Websocket
+) -> Awaitable[ResponseReturnValue | None] | ResponseReturnValue | None:
     """*firstresult*: the websocket twin of :func:`quart_request_started`:
     called before the ``before_websocket`` functions. May be async.
     Returning a value rejects the websocket with that response (and the
@@ -119,7 +139,7 @@ def quart_websocket_started(app: Quart, websocket: Any) -> Any:
 
 @hookspec
 def quart_websocket_finished(
-    app: Quart, websocket: Any, response: Response | None
+    app: Quart, websocket: Websocket, response: Response | None
 ) -> Awaitable[None] | None:
     """Called when a websocket handler finished (``response`` is ``None``
     for a normally closed websocket). May be async."""
@@ -127,7 +147,7 @@ def quart_websocket_finished(
 
 @hookspec
 def quart_websocket_exception(
-    app: Quart, websocket: Any, exception: BaseException
+    app: Quart, websocket: Websocket, exception: BaseException
 ) -> Awaitable[None] | None:
     """Called when a websocket handler raised an unhandled exception. May be
     async."""
@@ -135,7 +155,7 @@ def quart_websocket_exception(
 
 @hookspec
 def quart_websocket_teardown(
-    app: Quart, websocket: Any, exception: BaseException | None
+    app: Quart, websocket: Websocket, exception: BaseException | None
 ) -> Awaitable[None] | None:
     """Called when the websocket context is torn down. May be async."""
 
@@ -165,7 +185,7 @@ def quart_broadcast_backend(app: Quart) -> BroadcastBackend | None:
 
 # -- serving --------------------------------------------------------------------
 @hookspec(firstresult=True)
-def quart_serve(app: Quart, options: Any) -> Awaitable[bool] | bool | None:
+def quart_serve(app: Quart, options: ServeOptions) -> Awaitable[bool] | bool | None:
     """*firstresult*: serve ``app`` with ``options`` (a
     :class:`~quart.serving.ServeOptions`) until shut down, and return
     ``True``; return ``None`` if ``options.server`` names another server.
@@ -215,4 +235,23 @@ PER_REQUEST_HOOKS = (
     "quart_websocket_finished",
     "quart_websocket_exception",
     "quart_websocket_teardown",
+)
+
+#: Hooks the core calls through pluggy's hook callers, so wrapper
+#: implementations (``wrapper=True``, ``hookwrapper=True``) apply to them.
+WRAPPABLE_HOOKS = (
+    "quart_session_interface",
+    "quart_broadcast_backend",
+    "quart_server_names",
+    "quart_cli_commands",
+)
+
+#: Hooks whose implementations may be ``async def``: the core awaits each
+#: one before calling the next (:attr:`quart.plugins.PluginManager.hook`
+#: returns an awaitable for these).
+MAY_BE_ASYNC_HOOKS = (
+    "quart_startup",
+    "quart_shutdown",
+    "quart_serve",
+    *PER_REQUEST_HOOKS,
 )

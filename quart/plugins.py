@@ -33,7 +33,6 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -55,6 +54,15 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "quart.commands": "quart.builtin.commands",
     "quart.broadcast": "quart.builtin.broadcast",
 }
+
+
+def register_builtin(name: str, module: str) -> None:
+    """Make ``module`` (an import string) a built-in plugin called ``name``
+    for every app created from now on: registered, enabled and blockable
+    like Quart's own (``QUART_PLUGINS_DISABLED=name``). A package that
+    provides default behaviour on import (``quart_flask_patch``) uses this;
+    registering the same name again keeps the first module."""
+    BUILTIN_PLUGINS.setdefault(name, module)
 
 
 class PluginError(RuntimeError):
@@ -243,15 +251,8 @@ class PluginManager:
             return self.register(plugin)  # explicit: enabled and set up
         if name in self._enabled:
             return name
+        self._setup_changed(self._pm.get_plugin(name))
         app = self.app
-        if app is not None and app.got_first_request:
-            late = set(self.hooks_of(name)) & set(hookspecs.PER_REQUEST_HOOKS)
-            if late:
-                raise PluginError(
-                    f"Plugin {name!r} implements per-request hooks"
-                    f" ({', '.join(sorted(late))}) but the app is already"
-                    " serving; enable it before the first request."
-                )
         self._enabled.add(name)
         if app is not None and getattr(app, "_plugins_ready", False):
             self.app_created_for(name)
@@ -265,8 +266,8 @@ class PluginManager:
         strings. Each newly enabled plugin's ``quart_app_created`` runs at
         once, so set the config it reads first. Returns the names.
 
-        A plugin with per-request hooks cannot be enabled once the app is
-        serving (:class:`PluginError`)."""
+        Enabling a plugin after the app served is a setup change like a
+        late route: the next request compiles its per-request hooks in."""
         return [self._enable(plugin) for plugin in plugins]
 
     def is_enabled(self, plugin: object | str) -> bool:
@@ -281,9 +282,45 @@ class PluginManager:
 
     # -- registration ---------------------------------------------------------
     @property
-    def hook(self) -> Any:
-        """pluggy's hook relay: ``manager.hook.quart_x(arg=...)``."""
-        return self._pm.hook
+    def hook(self) -> HookRelay:
+        """Call a hook by name, with keyword arguments, as the core calls
+        it: ``manager.hook.quart_x(arg=...)``. Only the plugins the hook is
+        for answer (the enabled ones, or every loaded one for
+        :data:`quart.hookspecs.LOADED_PLUGIN_HOOKS`). A hook that may be
+        async returns an awaitable (``await manager.hook.quart_startup(
+        app=app)``) that awaits each implementation in turn; a sync hook
+        returns pluggy's result (a list, or the answer of a *firstresult*
+        hook)."""
+        return HookRelay(self)
+
+    def _check_wrappers(self, plugin: object, name: str) -> None:
+        """Refuse wrapper implementations (``wrapper=True``,
+        ``hookwrapper=True``) of the hooks the core calls one implementation
+        at a time: pluggy would never enter them there, and for a hook that
+        may be async a wrapper would only see unawaited coroutines."""
+        for caller in self._pm.get_hookcallers(plugin) or ():
+            if caller.name in hookspecs.WRAPPABLE_HOOKS:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                    raise PluginError(
+                        f"Plugin {name!r}: {caller.name} cannot be a wrapper"
+                        " (wrapper=True or hookwrapper=True). Quart calls this"
+                        " hook one implementation at a time and awaits each;"
+                        " use tryfirst=True / trylast=True to run before or"
+                        " after the others. Wrappers work on"
+                        f" {', '.join(hookspecs.WRAPPABLE_HOOKS)}."
+                    )
+
+    def _setup_changed(self, plugin: object) -> None:
+        """A plugin with per-request hooks came or went: if the app has
+        compiled its pipeline, drop it so the next request compiles it
+        again with the new hooks (as a late route or ``before_request``)."""
+        app = self.app
+        if app is None or plugin is None:
+            return
+        if set(self._implemented_hooks(plugin)) & set(hookspecs.PER_REQUEST_HOOKS):
+            app._check_setup_finished("register a plugin")
 
     def register(
         self,
@@ -295,35 +332,32 @@ class PluginManager:
         version: str | None = None,
     ) -> str:
         """Register ``plugin`` and return its name. Unknown ``quart_`` hook
-        names fail here; per-request hooks cannot be added once the app
-        serves; a registered plugin gets ``quart_app_created`` at once if
-        the app already exists."""
+        names, and wrapper implementations of hooks the core calls one
+        implementation at a time (see :data:`quart.hookspecs.WRAPPABLE_HOOKS`),
+        fail here with :class:`PluginError`. A registered plugin gets
+        ``quart_app_created`` at once if the app already exists; one
+        registered after the app served takes part from the next request."""
         if name is None:
             name = _default_name(plugin)
             if self._pm.get_plugin(name) is not None:
                 name = f"{name}-{id(plugin):x}"
         if name in self.blocked:
             raise PluginError(f"Plugin {name!r} is blocked.")
-        app = self.app
-        if app is not None and app.got_first_request:
-            implemented = self._implemented_hooks(plugin)
-            late = sorted(set(implemented) & set(hookspecs.PER_REQUEST_HOOKS))
-            if late:
-                raise PluginError(
-                    f"Plugin {name!r} implements per-request hooks ({', '.join(late)})"
-                    " but the app is already serving; register it before the"
-                    " first request."
-                )
         registered = self._pm.register(plugin, name)
         assert registered is not None
         try:
             self._pm.check_pending()
-        except pluggy.PluginValidationError as error:
+            self._check_wrappers(plugin, name)
+        except (pluggy.PluginValidationError, PluginError) as error:
             self._pm.unregister(plugin)
+            if isinstance(error, PluginError):
+                raise
             raise PluginError(f"Plugin {name!r}: {error}") from error
+        self._setup_changed(plugin)
         self._info[name] = PluginInfo(name, plugin, source, distribution, version)
         if source != "entrypoint":
             self._enabled.add(name)
+            app = self.app
             if app is not None and getattr(app, "_plugins_ready", False):
                 self.app_created_for(name)
         return name
@@ -337,17 +371,7 @@ class PluginManager:
         )
         if name is None or self._pm.get_plugin(name) is None:
             raise ValueError(f"Plugin {plugin_or_name!r} is not registered.")
-        app = self.app
-        plugin = self._pm.get_plugin(name)
-        if app is not None and app.got_first_request:
-            late = set(self._implemented_hooks(plugin)) & set(
-                hookspecs.PER_REQUEST_HOOKS
-            )
-            if late:
-                raise PluginError(
-                    f"Plugin {name!r} implements per-request hooks; it cannot be"
-                    " removed once the app is serving."
-                )
+        self._setup_changed(self._pm.get_plugin(name))
         self._pm.unregister(name=name)
         self._info.pop(name, None)
         self._enabled.discard(name)
@@ -454,51 +478,126 @@ class PluginManager:
                     " plugin."
                 )
 
-    def callers(self, hook_name: str) -> tuple[Callable[..., Any], ...]:
-        """The implementations of a hook, in calling order, as plain
-        callables taking the spec's arguments positionally: those of the
-        enabled plugins, or of every loaded plugin for the hooks in
-        :data:`quart.hookspecs.LOADED_PLUGIN_HOOKS`."""
+    def _impls(self, hook_name: str) -> list[pluggy.HookImpl]:
+        """The implementations of a hook the core calls one at a time, in
+        calling order: those of the enabled plugins, or of every loaded
+        plugin for the hooks in :data:`quart.hookspecs.LOADED_PLUGIN_HOOKS`."""
         caller = getattr(self._pm.hook, hook_name)
-        spec_args = tuple(caller.spec.argnames)
         every = hook_name in hookspecs.LOADED_PLUGIN_HOOKS
         enabled = self._enabled
-        return tuple(
-            _caller(impl, spec_args)
+        return [
+            impl
             for impl in reversed(caller.get_hookimpls())
             if every or impl.plugin_name in enabled
-        )
+        ]
+
+    def _pluggy_caller(self, hook_name: str) -> Callable[..., Any]:
+        """pluggy's own caller of a hook (wrappers, ``firstresult`` and
+        tracing as pluggy documents them), limited to the plugins the hook
+        is for."""
+        caller = getattr(self._pm.hook, hook_name)
+        if hook_name in hookspecs.LOADED_PLUGIN_HOOKS:
+            return caller  # type: ignore[no-any-return]
+        skip = [
+            impl.plugin
+            for impl in caller.get_hookimpls()
+            if impl.plugin_name not in self._enabled
+        ]
+        if not skip:
+            return caller  # type: ignore[no-any-return]
+        return self._pm.subset_hook_caller(hook_name, skip)
+
+    def callers(self, hook_name: str) -> tuple[Callable[..., Any], ...]:
+        """The snapshot the app compiles per-request hooks into: the
+        implementations, in calling order, as plain callables taking the
+        spec's arguments positionally (see :meth:`_impls`)."""
+        spec_args = tuple(getattr(self._pm.hook, hook_name).spec.argnames)
+        return tuple(_caller(impl, spec_args) for impl in self._impls(hook_name))
 
     def first_result_sync(self, hook_name: str, *args: Any) -> Any:
-        """The first non-``None`` answer of a sync *firstresult* hook."""
-        for call in self.callers(hook_name):
-            result = call(*args)
-            if inspect.isawaitable(result):
-                raise PluginError(f"{hook_name} implementations must not be async.")
-            if result is not None:
-                return result
-        return None
+        """The answer of a sync *firstresult* hook, through pluggy's caller
+        (so wrappers apply)."""
+        spec_args = getattr(self._pm.hook, hook_name).spec.argnames
+        result = self._pluggy_caller(hook_name)(
+            **dict(zip(spec_args, args, strict=True))
+        )
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            raise PluginError(f"{hook_name} implementations must not be async.")
+        return result
 
     async def first_result(self, hook_name: str, *args: Any) -> Any:
-        """The first non-``None`` answer of a *firstresult* hook, awaiting
-        async implementations."""
-        for call in self.callers(hook_name):
-            result = call(*args)
-            if inspect.isawaitable(result):
-                result = await result
-            if result is not None:
-                return result
-        return None
+        """The first non-``None`` answer of a *firstresult* hook that may be
+        async, awaiting each implementation before asking the next."""
+        return await call_until_answer(self.callers(hook_name), *args)
 
     async def call_all(self, hook_name: str, *args: Any) -> list[Any]:
-        """Call every implementation in order, awaiting async ones."""
+        """Call every implementation in order, awaiting async ones; the
+        results."""
+        return [await await_me_maybe(call(*args)) for call in self.callers(hook_name)]
+
+    def results_by_plugin(self, hook_name: str, *args: Any) -> dict[str, Any]:
+        """Each implementation's (sync) result by plugin name, for reports
+        such as ``quart plugins``."""
+        spec_args = tuple(getattr(self._pm.hook, hook_name).spec.argnames)
+        return {
+            impl.plugin_name: _caller(impl, spec_args)(*args)
+            for impl in self._impls(hook_name)
+        }
+
+
+class HookCaller:
+    """One hook of a :class:`PluginManager`, called with keyword arguments
+    the way the core calls it (see :attr:`PluginManager.hook`)."""
+
+    def __init__(self, manager: PluginManager, name: str) -> None:
+        self.manager = manager
+        self.name = name
+        self._pluggy = getattr(manager._pm.hook, name)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        if self.name in hookspecs.MAY_BE_ASYNC_HOOKS:
+            return self._call_async(kwargs)
+        return self.manager._pluggy_caller(self.name)(**kwargs)
+
+    async def _call_async(self, kwargs: dict[str, Any]) -> Any:
+        firstresult = bool(self._pluggy.spec.opts.get("firstresult"))
         results = []
-        for call in self.callers(hook_name):
-            result = call(*args)
-            if inspect.isawaitable(result):
-                result = await result
-            results.append(result)
-        return results
+        for impl in self.manager._impls(self.name):
+            result = await await_me_maybe(
+                impl.function(*[kwargs[name] for name in impl.argnames])
+            )
+            if result is not None:
+                if firstresult:
+                    return result
+                results.append(result)
+        return None if firstresult else results
+
+    def get_hookimpls(self) -> list[pluggy.HookImpl]:
+        """Every implementation pluggy holds (enabled or not), as pluggy
+        orders them (last called first)."""
+        return self._pluggy.get_hookimpls()  # type: ignore[no-any-return]
+
+
+class HookRelay:
+    """``manager.hook.quart_x``: a :class:`HookCaller` per hook name."""
+
+    def __init__(self, manager: PluginManager) -> None:
+        self._manager = manager
+
+    def __getattr__(self, name: str) -> HookCaller:
+        if not hasattr(self._manager._pm.hook, name):
+            raise AttributeError(f"No hook named {name!r}.")
+        return HookCaller(self._manager, name)
+
+
+async def await_me_maybe(value: Any) -> Any:
+    """``value``, awaited if it is awaitable (an async implementation's
+    coroutine)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
 
 
 async def call_each(callers: tuple[Callable[..., Any], ...], *args: Any) -> None:
@@ -521,8 +620,3 @@ async def call_until_answer(callers: tuple[Callable[..., Any], ...], *args: Any)
         if result is not None:
             return result
     return None
-
-
-def builtin_module(name: str) -> ModuleType:
-    """The module of a built-in plugin (for documentation and tests)."""
-    return importlib.import_module(BUILTIN_PLUGINS[name])

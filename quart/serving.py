@@ -83,8 +83,8 @@ class ServeOptions:
 def server_names(app: Quart) -> list[str]:
     """The server names the app's plugins offer (``quart_server_names``)."""
     names: set[str] = set()
-    for call in app.plugins.callers("quart_server_names"):
-        names.update(call() or ())
+    for answer in app.plugins.hook.quart_server_names():
+        names.update(answer or ())
     return sorted(names)
 
 

@@ -50,7 +50,7 @@ def install() -> None:
     _patches.apply()
     _modules.install()
     _quirks.install()
-    plugins.BUILTIN_PLUGINS.setdefault(PLUGIN_NAME, "quart_flask_patch.plugin")
+    plugins.register_builtin(PLUGIN_NAME, "quart_flask_patch.plugin")
 
 
 install()

@@ -1,6 +1,6 @@
 """The shim's built-in plugin, registered on every app created after
-``import quart_flask_patch`` (it joins :data:`quart.plugins.BUILTIN_PLUGINS`
-as ``quart_flask_patch``; block it by that name).
+``import quart_flask_patch`` (:func:`quart.plugins.register_builtin`
+makes it a built-in called ``quart_flask_patch``; block it by that name).
 
 * Loads the extensions named in ``QUART_FLASK_EXTENSIONS``.
 * Adds the commands Flask extensions publish in the ``flask.commands``

@@ -202,16 +202,22 @@ def test_wrong_argument_name_fails_at_registration() -> None:
         Quart(__name__).plugins.register(BadArgs())
 
 
-async def test_per_request_hooks_cannot_be_added_after_first_request() -> None:
+async def test_per_request_hooks_added_after_first_request_take_part() -> None:
     app = Quart(__name__)
 
     @app.get("/")
     async def index() -> str:
         return "ok"
 
-    await app.test_client().get("/")
-    with pytest.raises(PluginError, match="already serving"):
-        app.plugins.register(Recorder())
+    client = app.test_client()
+    await client.get("/")
+    recorder = Recorder()
+    app.plugins.register(recorder, "late")  # a setup change: recompiled
+    await client.get("/")
+    assert [call[0] for call in recorder.calls] == ["started", "finished", "teardown"]
+    app.plugins.unregister("late")
+    await client.get("/")
+    assert len(recorder.calls) == 3  # gone again
 
     class AppOnly:
         @hookimpl
@@ -522,14 +528,17 @@ def test_explicit_and_builtin_plugins_are_enabled() -> None:
     assert not app.plugins.is_enabled("never-registered")
 
 
-async def test_enabling_per_request_plugin_after_serving_is_refused(
+async def test_enabling_per_request_plugin_after_serving_recompiles(
     fake_entry_points: list[str],
 ) -> None:
     app = Quart(__name__)
-    await app.test_client().get("/")
-    with pytest.raises(PluginError, match="already serving"):
-        app.plugins.enable("alpha")
-    assert not app.plugins.is_enabled("alpha")
+    client = app.test_client()
+    assert "X-alpha" not in (await client.get("/")).headers
+    app.plugins.enable("alpha")
+    assert app.plugins.is_enabled("alpha")
+    response = await client.get("/alpha")  # its route, and its hook
+    assert await response.get_data(as_text=True) == "alpha"
+    assert response.headers["X-alpha"] == "on"
 
 
 # -- plugin routes never shadow the app's -----------------------------------------

@@ -382,14 +382,8 @@ def plugins_command(info: ScriptInfo, as_json: bool) -> None:
 
 def plugin_statuses(manager: PluginManager, app: Quart | None) -> dict[str, str]:
     """The ``quart_plugin_status`` line of each plugin that gives one."""
-    from ..plugins import _caller
-
-    statuses = {}
-    for impl in manager.hook.quart_plugin_status.get_hookimpls():
-        line = _caller(impl, ("app",))(app)
-        if line:
-            statuses[impl.plugin_name] = str(line)
-    return statuses
+    answers = manager.results_by_plugin("quart_plugin_status", app)
+    return {name: str(line) for name, line in answers.items() if line}
 
 
 @hookimpl(trylast=True)
