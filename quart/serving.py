@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from .cli import load_dotenv
+from .environment import load_dotenv
 from .helpers import get_debug_flag
 from .helpers import get_load_dotenv
 from .utils import RELOADER_ENV as RELOADER_ENV
