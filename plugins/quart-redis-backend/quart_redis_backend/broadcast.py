@@ -555,10 +555,18 @@ class RedisBackend(BroadcastBackend):
         same_loop = self._loop is asyncio.get_running_loop()
         if task is not None and same_loop and not task.done():
             task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            # redis-py may absorb a cancellation that lands while a command
+            # starts; then the reader sees ``_closed`` once its XREAD
+            # returns, which CLIENT UNBLOCK makes immediate.
+            while not task.done():
+                if self._reader_id is not None and self._in_xread:
+                    try:
+                        await command(
+                            self._client(), "CLIENT", "UNBLOCK", self._reader_id
+                        )
+                    except Exception:
+                        pass
+                await asyncio.wait({task}, timeout=0.05)
         for channel in self._channels.values():
             for subscription in list(channel.live):
                 subscription.end()
