@@ -16,10 +16,13 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
+from werkzeug.datastructures import FileStorage as WerkzeugFileStorage
+
 from quart.app import Quart
 from quart.blueprints import Blueprint
 from quart.ctx import AppContext
 from quart.ctx import RequestContext
+from quart.datastructures import FileStorage
 from quart.sessions import SessionInterface
 from quart.sync import _worker_loop
 from quart.sync import await_sync
@@ -63,10 +66,10 @@ def _ensure_body(request: Request, what: str) -> None:
     fetched through the loop from a worker thread. Anywhere else reading it
     would block, so this raises without touching the body."""
     body = request.body
-    if body._data is not None:
+    if body.data is not None:
         return
     if not has_body(request):
-        body._data = b""
+        body.set_result(b"")
         return
     try:
         asyncio.get_running_loop()
@@ -109,7 +112,7 @@ def _patch_preload() -> None:
         request = ctx.request
         if (
             request.method in BODYLESS_METHODS
-            or request.body._data is not None
+            or request.body.data is not None
             or not has_body(request)
             or self.config.get(PRELOAD_KEY, True) is False
         ):
@@ -169,9 +172,31 @@ def _patch_request() -> None:
     Request.get_json = get_json  # type: ignore[method-assign]
     Request.data = body_property("data", lambda r: original_get_data(r))  # type: ignore[assignment]
     Request.json = body_property("json", lambda r: original_get_json(r))  # type: ignore[assignment]
-    Request.form = body_property("form", Request._get_form)  # type: ignore[assignment]
-    Request.files = body_property("files", Request._get_files)  # type: ignore[assignment]
-    Request.values = body_property("values", Request._get_values)  # type: ignore[assignment]
+    for name in ("form", "files", "values"):
+        setattr(Request, name, body_property(name, _property_getter(Request, name)))
+    FileStorage.save = _sync_or_async_save  # type: ignore[method-assign]
+
+
+def _property_getter(cls: type, name: str) -> Callable[[Any], Any]:
+    """The getter of the property ``name`` of ``cls`` (before patching)."""
+    prop = inspect.getattr_static(cls, name)
+    assert isinstance(prop, property) and prop.fget is not None
+    return prop.fget
+
+
+_async_save = FileStorage.save
+
+
+def _sync_or_async_save(
+    self: FileStorage, destination: Any, buffer_size: int = 16384
+) -> Any:
+    """``upload.save(path)`` as Flask code writes it (sync, in place), and
+    the awaitable :meth:`quart.datastructures.FileStorage.save` for async
+    callers."""
+    if sys._getframe(1).f_code.co_flags & ASYNC_FLAGS:
+        return _async_save(self, destination, buffer_size)
+    WerkzeugFileStorage.save(self, destination, buffer_size)
+    return None
 
 
 # -- responses -------------------------------------------------------------------
@@ -180,7 +205,7 @@ def _iterate_body(body: ResponseBody) -> Iterator[bytes]:
         yield body.data[body.begin : body.end]
         return
     what = "response.iter_encoded()"
-    chunks = call_sync(body.__aenter__(), what)
+    chunks = aiter(call_sync(body.__aenter__(), what))
     error: BaseException | None = None
     try:
         while True:
@@ -241,11 +266,6 @@ def _patch_response() -> None:
         """True when the body is data held in memory."""
         return isinstance(self.response, DataBody)
 
-    def freeze(self: Response) -> None:
-        """Read a streamed body into memory (and set ``Content-Length``)."""
-        data = get_data(self)
-        self.set_data(data)
-
     def calculate_content_length(self: Response) -> int | None:
         """The body length if known without reading it."""
         return self.response.length
@@ -264,7 +284,7 @@ def _patch_response() -> None:
     Response.is_streamed = property(is_streamed)  # type: ignore[attr-defined]
     Response.is_sequence = property(is_sequence)  # type: ignore[attr-defined]
     Response.direct_passthrough = False  # type: ignore[attr-defined]
-    Response.freeze = freeze  # type: ignore[attr-defined]
+    Response.freeze = hybrid(Response.freeze, "response.freeze")  # type: ignore[method-assign]
     Response.calculate_content_length = calculate_content_length  # type: ignore[attr-defined]
     Response.iter_encoded = iter_encoded  # type: ignore[attr-defined]
     # make_conditional never waits: run it in place on any thread.

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from quart import Quart
 from quart import request
+from quart.datastructures import FileStorage as QuartFileStorage
 from quart.testing import QuartClient
 
 TIMEOUT = 5
@@ -509,7 +510,10 @@ async def test_file_storage_save(
 
     @app.post("/")
     async def index() -> str:
-        (await request.files)["f"].save(target)
+        upload = (await request.files)["f"]
+        assert isinstance(upload, FileStorage)  # werkzeug's, for Flask code
+        assert isinstance(upload, QuartFileStorage)
+        await upload.save(target)
         return "ok"
 
     response = await client.post("/", files={"f": _file(b"\x00\x01bin", "x.bin")})

@@ -1044,3 +1044,97 @@ async def test_fast_stream_within_timeout_completes(
     response = await client.get("/")
     assert response.status_code == 200
     assert await response.get_data() == b"012"
+
+
+# -- the body API Quart adds: sequences, freeze, iter_encode, body classes ------
+
+
+async def _gen(*chunks: str | bytes) -> AsyncIterator[str | bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+async def test_iter_encode_gives_bytes_and_closes_the_body() -> None:
+    closed: list[bool] = []
+
+    async def body() -> AsyncIterator[str | bytes]:
+        try:
+            yield "é"
+            yield b"b"
+        finally:
+            closed.append(True)
+
+    response = Response(body())
+    assert [chunk async for chunk in response.iter_encode()] == ["é".encode(), b"b"]
+    assert closed == [True]
+
+
+async def test_make_sequence_keeps_a_streamed_body() -> None:
+    response = Response(_gen("a", "b"))
+    await response.make_sequence()
+    assert await response.get_data() == b"ab"
+    assert await response.get_data() == b"ab"
+
+
+async def test_without_implicit_sequence_conversion_a_stream_is_read_once() -> None:
+    class OnceResponse(Response):
+        implicit_sequence_conversion = False
+
+    response = OnceResponse(_gen("a", "b"))
+    assert await response.get_data() == b"ab"
+    assert await response.get_data() == b""  # the generator is spent
+
+
+async def test_freeze_reads_the_body_and_sets_content_length() -> None:
+    class OnceResponse(Response):
+        implicit_sequence_conversion = False  # freeze ignores it
+
+    response = OnceResponse(_gen("abc", "de"))
+    assert "Content-Length" not in response.headers
+    await response.freeze()
+    assert response.headers["Content-Length"] == "5"
+    assert await response.get_data() == b"abcde"
+    assert await response.get_data() == b"abcde"
+
+
+@pytest.mark.parametrize(
+    ("begin", "end", "expected"),
+    [(0, None, DATA), (2, 5, DATA[2:5]), (-4, None, DATA[-4:]), (20, 100, DATA[20:])],
+)
+async def test_body_make_conditional(
+    tmp_path: Path, begin: int, end: int | None, expected: bytes
+) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(DATA)
+    stream = BytesIO(b"skip" + DATA)
+    stream.seek(4)
+    bodies = [
+        Response.data_body_class(DATA),
+        Response.file_body_class(path, buffer_size=3),
+        Response.io_body_class(stream, buffer_size=3),
+    ]
+    for body in bodies:
+        assert await body.make_conditional(begin, end) == len(DATA)
+        async with body as chunks:
+            assert b"".join([chunk async for chunk in chunks]) == expected, body
+
+
+async def test_file_and_io_bodies_read_buffer_size_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(DATA)
+    file_body = Response.file_body_class(path, buffer_size=10)
+    io_body = Response.io_body_class(BytesIO(DATA), buffer_size=10)
+    for body in (file_body, io_body):
+        assert body.buffer_size == 10
+        async with body as entered:
+            assert entered is body
+            assert aiter(body) is body
+            assert [len(chunk) async for chunk in body] == [10, 10, 6]
+    assert Response.file_body_class(path).buffer_size == 64 * 1024
+
+
+async def test_iterable_body_iterates_inside_its_context() -> None:
+    body = Response.iterable_body_class(["a", b"b"])
+    async with body as entered:
+        assert entered is body
+        assert [chunk async for chunk in body] == [b"a", b"b"]

@@ -1,6 +1,7 @@
 """Request, response and websocket wrappers."""
 
 from .base import BaseRequestWebsocket
+from .base import ClientDisconnectedError
 from .request import Body
 from .request import Request
 from .response import Response
@@ -10,6 +11,7 @@ from .websocket import WebsocketDisconnect
 __all__ = [
     "BaseRequestWebsocket",
     "Body",
+    "ClientDisconnectedError",
     "Request",
     "Response",
     "Websocket",

@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.utils import cached_property
 
@@ -19,6 +20,17 @@ if TYPE_CHECKING:
 
     from ..routing import QuartRule
     from ..typing import Scope
+
+
+class ClientDisconnectedError(ClientDisconnected):
+    """The client went away before the request body (or the next websocket
+    message) arrived.
+
+    Raised by :class:`~quart.wrappers.Body` reads and by
+    :class:`~quart.wrappers.websocket.Buffer`. It is werkzeug's
+    :class:`~werkzeug.exceptions.ClientDisconnected` (a 400), so left
+    uncaught it ends the request without an application error.
+    """
 
 
 class BaseRequestWebsocket(SansIORequest):

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import inspect
 import os
+from collections.abc import AsyncGenerator
 from collections.abc import AsyncIterable
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
@@ -61,10 +62,19 @@ def _content_type_for(mimetype: str) -> str:
 
 
 class ResponseBody:
-    """Base of response bodies: ``async with body as chunks: async for ...``."""
+    """Base of response bodies, async context managers that are async
+    iterables of ``bytes``::
 
-    async def __aenter__(self) -> AsyncIterator[bytes]:
-        raise NotImplementedError
+        async with body as chunks:
+            async for chunk in chunks:
+                ...
+
+    A body whose size is known supports ranges: :meth:`make_conditional`
+    limits it to a byte range.
+    """
+
+    async def __aenter__(self) -> Any:
+        return self
 
     async def __aexit__(
         self,
@@ -74,6 +84,9 @@ class ResponseBody:
     ) -> None:
         return None
 
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
     @property
     def length(self) -> int | None:
         """The size in bytes if known without reading; enables ranges."""
@@ -82,6 +95,19 @@ class ResponseBody:
     def limit_range(self, begin: int, end: int) -> None:
         """Only yield bytes ``begin`` to ``end`` (exclusive)."""
         raise NotImplementedError
+
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        """Only yield the byte range ``begin`` (negative: from the end) to
+        ``end`` (exclusive; ``None``: to the end); returns the complete
+        length."""
+        length = self.length
+        if length is None:
+            raise TypeError(f"{type(self).__name__} has no known length.")
+        if begin < 0:
+            begin = max(length + begin, 0)
+        end = length if end is None else min(end, length)
+        self.limit_range(begin, max(begin, end))
+        return length
 
 
 class DataBody(ResponseBody):
@@ -94,7 +120,10 @@ class DataBody(ResponseBody):
         self.begin = 0
         self.end = len(data)
 
-    async def __aenter__(self) -> AsyncIterator[bytes]:
+    async def __aenter__(self) -> DataBody:
+        return self
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[bytes]:
@@ -107,6 +136,9 @@ class DataBody(ResponseBody):
     def limit_range(self, begin: int, end: int) -> None:
         self.begin, self.end = begin, end
 
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        return await super().make_conditional(begin, end)
+
 
 class IterableBody(ResponseBody):
     """A body from an iterable or async iterable of ``bytes`` or ``str``.
@@ -116,7 +148,7 @@ class IterableBody(ResponseBody):
     closed when sending ends, so their cleanup runs even on disconnect.
     """
 
-    def __init__(self, iterable: Iterable[Any] | AsyncIterable[Any]) -> None:
+    def __init__(self, iterable: AsyncIterable[Any] | Iterable[Any]) -> None:
         if isinstance(iterable, AsyncIterable):
             self.iterable: AsyncIterable[Any] = iterable
         elif inspect.isgenerator(iterable):
@@ -125,9 +157,8 @@ class IterableBody(ResponseBody):
             self.iterable = _aiter_sync(iterable)
         self._iterator: AsyncIterator[Any] | None = None
 
-    async def __aenter__(self) -> AsyncIterator[bytes]:
-        self._iterator = aiter(self.iterable)
-        return self._encoded(self._iterator)
+    async def __aenter__(self) -> IterableBody:
+        return self
 
     async def __aexit__(
         self,
@@ -138,6 +169,11 @@ class IterableBody(ResponseBody):
         aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             await aclose()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        if self._iterator is None:
+            self._iterator = aiter(self.iterable)
+        return self._encoded(self._iterator)
 
     @staticmethod
     async def _encoded(iterator: AsyncIterator[Any]) -> AsyncIterator[bytes]:
@@ -150,16 +186,54 @@ async def _aiter_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
         yield item
 
 
-class FileBody(ResponseBody):
-    """A file on disk, read in chunks in worker threads."""
+class _ChunkedReader(ResponseBody):
+    """Reads ``begin`` to ``end`` of a binary file in worker threads,
+    ``buffer_size`` bytes at a time; the body is its own iterator."""
 
-    def __init__(self, path: str | os.PathLike[str], buffer_size: int = 64 * 1024):
-        self.path = Path(path)
-        self.buffer_size = buffer_size
-        self.size = self.path.stat().st_size
+    #: Bytes read per chunk.
+    buffer_size: int = 64 * 1024
+    begin: int
+    end: int
+    _file: IO[bytes] | None
+    _position: int
+
+    def __aiter__(self) -> Any:
+        return self
+
+    async def __anext__(self) -> bytes:
+        file = self._file
+        if file is None:
+            raise RuntimeError(f"Use 'async with' to read a {type(self).__name__}.")
+        remaining = self.end - self._position
+        if remaining <= 0:
+            raise StopAsyncIteration
+        loop = asyncio.get_running_loop()
+        if self._position == self.begin:
+            await loop.run_in_executor(None, file.seek, self.begin)
+        chunk = await loop.run_in_executor(
+            None, file.read, min(self.buffer_size, remaining)
+        )
+        if not chunk:
+            self._position = self.end
+            raise StopAsyncIteration
+        self._position += len(chunk)
+        return chunk
+
+
+class FileBody(_ChunkedReader):
+    """A file on disk, opened and read in chunks in worker threads."""
+
+    def __init__(
+        self, file_path: str | os.PathLike[str], *, buffer_size: int | None = None
+    ) -> None:
+        self.file_path = Path(file_path)
+        if buffer_size is not None:
+            self.buffer_size = buffer_size
+        self.size = self.file_path.stat().st_size
         self.begin = 0
         self.end = self.size
-        self._file: IO[bytes] | None = None
+        self._file = None
+        self._position = 0
 
     @property
     def length(self) -> int:
@@ -168,10 +242,14 @@ class FileBody(ResponseBody):
     def limit_range(self, begin: int, end: int) -> None:
         self.begin, self.end = begin, end
 
-    async def __aenter__(self) -> AsyncIterator[bytes]:
+    async def __aenter__(self) -> FileBody:
         loop = asyncio.get_running_loop()
-        self._file = await loop.run_in_executor(None, self.path.open, "rb")
-        return _read_chunks(self._file, self.begin, self.end, self.buffer_size)
+        self._file = await loop.run_in_executor(None, self.file_path.open, "rb")
+        self._position = self.begin
+        return self
+
+    def __aiter__(self) -> FileBody:
+        return self
 
     async def __aexit__(
         self,
@@ -181,30 +259,43 @@ class FileBody(ResponseBody):
     ) -> None:
         if self._file is not None:
             self._file.close()
+            self._file = None
+
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        return await super().make_conditional(begin, end)
 
 
-class IOBody(ResponseBody):
-    """A seekable binary file-like object, read in chunks in worker threads."""
+class IOBody(_ChunkedReader):
+    """A seekable binary file-like object, read in chunks in worker threads
+    from its position when the body was made; closed when sent."""
 
-    def __init__(self, io_stream: IO[bytes], buffer_size: int = 64 * 1024) -> None:
+    def __init__(self, io_stream: IO[bytes], *, buffer_size: int | None = None) -> None:
         self.io_stream = io_stream
-        self.buffer_size = buffer_size
+        if buffer_size is not None:
+            self.buffer_size = buffer_size
         start = io_stream.tell()
         self.size = io_stream.seek(0, os.SEEK_END) - start
         io_stream.seek(start)
+        self.offset = start
         self.begin = start
         self.end = start + self.size
+        self._file = None
+        self._position = start
 
     @property
     def length(self) -> int:
         return self.size
 
     def limit_range(self, begin: int, end: int) -> None:
-        start = self.end - self.size
-        self.begin, self.end = start + begin, start + end
+        self.begin, self.end = self.offset + begin, self.offset + end
 
-    async def __aenter__(self) -> AsyncIterator[bytes]:
-        return _read_chunks(self.io_stream, self.begin, self.end, self.buffer_size)
+    async def __aenter__(self) -> IOBody:
+        self._file = self.io_stream
+        self._position = self.begin
+        return self
+
+    def __aiter__(self) -> IOBody:
+        return self
 
     async def __aexit__(
         self,
@@ -214,21 +305,8 @@ class IOBody(ResponseBody):
     ) -> None:
         self.io_stream.close()
 
-
-async def _read_chunks(
-    stream: IO[bytes], begin: int, end: int, buffer_size: int
-) -> AsyncIterator[bytes]:
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, stream.seek, begin)
-    remaining = end - begin
-    while remaining > 0:
-        chunk = await loop.run_in_executor(
-            None, stream.read, min(buffer_size, remaining)
-        )
-        if not chunk:
-            return
-        remaining -= len(chunk)
-        yield chunk
+    async def make_conditional(self, begin: int, end: int | None) -> int:
+        return await super().make_conditional(begin, end)
 
 
 class Response(SansIOResponse):
@@ -243,6 +321,9 @@ class Response(SansIOResponse):
     timeout: float | None = DEFAULT_TIMEOUT
     json_module: Any = json
     automatically_set_content_length = True
+    #: Reading a streamed body (``get_data``, ``data``) keeps it in memory
+    #: so it can be read again; if ``False`` it is read through once.
+    implicit_sequence_conversion = True
     _default_content_type_cache: tuple[str | None, str | None] | None = None
 
     data_body_class = DataBody
@@ -336,15 +417,42 @@ class Response(SansIOResponse):
             self.headers["Content-Length"] = str(len(data))
 
     async def get_data(self, as_text: bool = False) -> Any:
-        """The whole body; a streamed body is read once and kept as data."""
+        """The whole body. A streamed body is read, and kept as data so it
+        can be read again, unless :attr:`implicit_sequence_conversion` is
+        off (then it is read through once)."""
         body = self.response
-        if isinstance(body, DataBody):
-            data = body.data[body.begin : body.end]
-        else:
-            async with body as chunks:
-                data = b"".join([chunk async for chunk in chunks])
-            self.response = self.data_body_class(data)
+        if not isinstance(body, DataBody):
+            if self.implicit_sequence_conversion:
+                await self.make_sequence()
+                body = self.response
+            else:
+                data = b"".join([chunk async for chunk in self.iter_encode()])
+                return data.decode() if as_text else data
+        data = body.data[body.begin : body.end]  # type: ignore[attr-defined]
         return data.decode() if as_text else data
+
+    async def make_sequence(self) -> None:
+        """Read a streamed body into memory (as a :class:`DataBody`), so it
+        can be read more than once."""
+        if not isinstance(self.response, DataBody):
+            data = b"".join([chunk async for chunk in self.iter_encode()])
+            self.response = self.data_body_class(data)
+
+    async def iter_encode(self) -> AsyncGenerator[bytes, None]:
+        """The body as ``bytes`` chunks, entering and leaving the body's
+        context (a file is opened and closed, a generator closed)."""
+        async with self.response as body:
+            async for chunk in body:
+                yield chunk
+
+    async def freeze(self) -> None:
+        """Read the body into memory and set ``Content-Length`` (whatever
+        :attr:`implicit_sequence_conversion` says): ready to be cached or
+        pickled."""
+        await self.make_sequence()
+        body = self.response
+        assert isinstance(body, DataBody)
+        self.headers["Content-Length"] = str(body.end - body.begin)
 
     @property
     def data(self) -> Awaitable[bytes]:
@@ -392,7 +500,7 @@ class Response(SansIOResponse):
         if "date" not in self.headers:
             self.headers["Date"] = http_date()
         headers = request.headers
-        is_partial = self._process_range(request, accept_ranges, complete_length)
+        is_partial = await self._process_range(request, accept_ranges, complete_length)
         if not is_partial and not is_resource_modified(
             http_range=headers.get("Range"),
             http_if_range=headers.get("If-Range"),
@@ -412,7 +520,7 @@ class Response(SansIOResponse):
             self.headers.pop("Content-Length", None)
         return self
 
-    def _process_range(
+    async def _process_range(
         self,
         request: Request,
         accept_ranges: bool | str,
@@ -442,7 +550,7 @@ class Response(SansIOResponse):
         if span is None or content_range is None:
             raise RequestedRangeNotSatisfiable(complete_length)
         begin, end = span
-        self.response.limit_range(begin, end)
+        await self.response.make_conditional(begin, end)
         self.content_length = end - begin
         self.content_range = content_range
         self.status_code = 206

@@ -8,16 +8,23 @@ itself, so the wrapper can be built for tests without a server.
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
 
 from werkzeug.datastructures import Headers
 
+from ..globals import _cv_app
+from ..signals import send_signal
+from ..signals import websocket_received
+from ..signals import websocket_sent
 from ..typing import Scope
 from .base import BaseRequestWebsocket
+from .base import ClientDisconnectedError
 
-__all__ = ["Websocket", "WebsocketDisconnect"]
+__all__ = ["Buffer", "Websocket", "WebsocketDisconnect"]
 
 WebsocketData = str | bytes
 ReceiveCallable = Callable[[], Awaitable[WebsocketData]]
@@ -53,6 +60,63 @@ class WebsocketDisconnect(Exception):
         return f"websocket closed with code {self.code}"
 
 
+class Buffer:
+    """The messages received on a websocket and not yet read, at most one:
+    :meth:`put` waits until the previous message has been taken, so a
+    client cannot fill the server's memory faster than the handler reads
+    (backpressure).
+
+    The reading side calls :meth:`get`; the receiving side :meth:`put` and,
+    when the client goes away, :meth:`disconnect`, after which :meth:`get`
+    raises :class:`~quart.wrappers.ClientDisconnectedError` once the
+    message already held has been read.
+    """
+
+    __slots__ = ("_disconnected", "_messages", "_taken", "_waiting")
+
+    def __init__(self) -> None:
+        self._messages: deque[bytes | str] = deque()
+        self._disconnected = False
+        self._waiting: asyncio.Event | None = None
+        self._taken: asyncio.Event | None = None
+
+    async def put(self, data: bytes | str) -> None:
+        """Hold ``data`` for :meth:`get`, once the previous message is read.
+        Does nothing after :meth:`disconnect`."""
+        while self._messages and not self._disconnected:
+            if self._taken is None:
+                self._taken = asyncio.Event()
+            self._taken.clear()
+            await self._taken.wait()
+        if self._disconnected:
+            return
+        self._messages.append(data)
+        if self._waiting is not None:
+            self._waiting.set()
+
+    async def get(self) -> bytes | str:
+        """The next message, waiting for it if need be."""
+        while not self._messages:
+            if self._disconnected:
+                raise ClientDisconnectedError()
+            if self._waiting is None:
+                self._waiting = asyncio.Event()
+            self._waiting.clear()
+            await self._waiting.wait()
+        data = self._messages.popleft()
+        if self._taken is not None:
+            self._taken.set()
+        return data
+
+    def disconnect(self) -> None:
+        """The client went away: wake everyone waiting."""
+        self._disconnected = True
+        if self._waiting is not None:
+            self._waiting.set()
+        if self._taken is not None:
+            self._taken.set()
+
+
 class Websocket(BaseRequestWebsocket):
     """A websocket connection, available as :data:`quart.websocket` in a
     websocket handler.
@@ -62,7 +126,14 @@ class Websocket(BaseRequestWebsocket):
     :meth:`send` or :meth:`receive` accepts the connection if :meth:`accept`
     was not called; returning (or aborting with) a response before that
     rejects it.
+
+    The :data:`~quart.signals.websocket_received` and
+    :data:`~quart.signals.websocket_sent` signals are sent for each message
+    when something is connected to them.
     """
+
+    #: The class a connection buffers received messages in.
+    buffer_class = Buffer
 
     def __init__(
         self,
@@ -106,7 +177,10 @@ class Websocket(BaseRequestWebsocket):
         Raises :class:`WebsocketDisconnect` when the websocket is closed and
         every message received before that has been read.
         """
-        return await self._receive()
+        data = await self._receive()
+        if websocket_received.receivers:
+            await self._send_signal(websocket_received, data)
+        return data
 
     async def send(self, data: str | bytes | bytearray | memoryview) -> None:
         """Send ``data`` as a text (``str``) or binary (``bytes``) message.
@@ -123,6 +197,14 @@ class Websocket(BaseRequestWebsocket):
                     f" not {type(data).__name__}."
                 )
         await self._send(data)  # type: ignore[arg-type]
+        if websocket_sent.receivers:
+            await self._send_signal(websocket_sent, data)
+
+    @staticmethod
+    async def _send_signal(signal: Any, data: str | bytes | Any) -> None:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            await send_signal(signal, ctx.app, data=data)
 
     async def receive_json(self) -> Any:
         """The next message parsed as JSON (with the app's JSON provider)."""
