@@ -218,6 +218,7 @@ class Subscription:
         self, broadcast: Broadcast, channel: str, since: str | None, max_queue: int
     ) -> None:
         self.broadcast = broadcast
+        #: The channel subscribed to.
         self.channel = channel
         #: The ``since`` id it was created with.
         self.since = since
