@@ -572,7 +572,10 @@ def load_example(name: str) -> types.ModuleType:
 
 
 def example_names() -> list[str]:
-    return sorted(p.stem for p in EXAMPLES.glob("*.py") if p.stem != "__init__")
+    names = [p.stem for p in EXAMPLES.glob("*.py") if p.stem != "__init__"]
+    # An example with templates or static files is a folder: examples/chat/app.py
+    names += [f"{p.parent.name}/app" for p in EXAMPLES.glob("*/app.py")]
+    return sorted(names)
 
 
 @pytest.mark.parametrize("name", example_names())
