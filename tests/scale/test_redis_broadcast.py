@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from quart_redis_backend import RedisBackend
 from quart_redis_backend.broadcast import READER_NAME
 from redis.asyncio import Redis
 from redis_server import RedisServer
+from redis_server import redis_server_binary
 from servers import TIMEOUT
 
 from quart import Quart
@@ -409,3 +411,18 @@ def test_quart_plugins_shows_the_state(
     rows = {row["name"]: row for row in json.loads(_plugins_output(enabled, "--json"))}
     assert rows["redis"]["status"].startswith("active: broadcast")
     assert "status" not in rows["quart.serving"]
+
+
+# -- the test server itself ------------------------------------------------------------
+def test_a_missing_redis_server_fails_unless_skipping_is_allowed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """CI must run the Redis tests: without the binary they fail; only
+    QUART_ALLOW_SKIP_REDIS=1 turns that into a skip."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("QUART_ALLOW_SKIP_REDIS", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="install-test-services"):
+        redis_server_binary()
+    monkeypatch.setenv("QUART_ALLOW_SKIP_REDIS", "1")
+    with pytest.raises(pytest.skip.Exception):
+        redis_server_binary()
