@@ -1138,3 +1138,14 @@ async def test_iterable_body_iterates_inside_its_context() -> None:
     async with body as entered:
         assert entered is body
         assert [chunk async for chunk in body] == [b"a", b"b"]
+
+
+async def test_response_headers_compare_with_plain_headers() -> None:
+    from werkzeug.datastructures import Headers
+
+    response = Response("x", headers={"X-A": "1"})
+    plain = Headers(list(response.headers))
+    assert response.headers == plain
+    assert plain == response.headers
+    response.headers = plain  # copied into checked headers
+    assert response.headers == plain and response.headers is not plain

@@ -12,6 +12,7 @@ from werkzeug.sansio.response import Response as SansIOResponse
 
 from quart import Quart
 from quart.wrappers import Response
+from quart.wrappers.headers import CheckedHeaders
 from quart.wrappers.headers import headers_from_pairs
 
 PAIRS = [
@@ -119,3 +120,41 @@ def test_text_response_with_mimetype_matches_werkzeug(mimetype: str) -> None:
 def test_mimetype_with_a_newline_is_refused() -> None:
     with pytest.raises(ValueError, match="newline"):
         Response("x", mimetype="text/plain\r\nX-Injected: 1")
+
+
+def test_checked_headers_behave_like_werkzeugs_for_valid_input() -> None:
+    checked = CheckedHeaders([("X-A", "1")])
+    checked.add("Content-Disposition", "attachment", filename="a b.txt")
+    checked.set("X-A", 2)
+    checked.setlist("X-List", ["1", "2"])
+    checked.update({"X-U": "u"})
+    checked.extend([("X-E", "e")])
+    plain = Headers([("X-A", "1")])
+    plain.add("Content-Disposition", "attachment", filename="a b.txt")
+    plain.set("X-A", 2)
+    plain.setlist("X-List", ["1", "2"])
+    plain.update({"X-U": "u"})
+    plain.extend([("X-E", "e")])
+    assert list(checked) == list(plain)
+    assert checked == plain and plain == checked
+    assert isinstance(checked.copy(), CheckedHeaders)
+
+
+def test_checked_headers_refuse_formatted_option_values() -> None:
+    checked = CheckedHeaders()
+    with pytest.raises(ValueError, match="Header values"):
+        checked.add("Content-Disposition", "attachment", filename="a\x00b")
+    with pytest.raises(ValueError, match="Header values"):
+        checked.set("Content-Disposition", "attachment", filename="a\x00b")
+    assert "Content-Disposition" not in checked
+    with pytest.raises(TypeError):
+        checked.add(b"X-Bytes", "1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Header names"):
+        checked.add("", "1")
+
+
+def test_headers_from_pairs_into_checked_headers() -> None:
+    built = headers_from_pairs([("X-A", "1")], CheckedHeaders)
+    assert isinstance(built, CheckedHeaders)
+    with pytest.raises(ValueError, match="Header names"):
+        built["X-B\n"] = "1"

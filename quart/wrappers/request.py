@@ -502,18 +502,27 @@ class Request(BaseRequestWebsocket):
                 return
             parser = self.make_form_data_parser()
             body = self.body
-            form, files = await parser.parse(
-                body, self.mimetype, body.expected_content_length, self.mimetype_params
-            )
+            try:
+                form, files = await parser.parse(
+                    body,
+                    self.mimetype,
+                    body.expected_content_length,
+                    self.mimetype_params,
+                )
+            except ValueError as error:
+                message = f"The form body could not be parsed. {error}"
+                raise BadRequest(message) from None
             self._form, self._files = form, files
 
     def make_form_data_parser(self) -> FormDataParser:
-        """The parser for form bodies, with this request's limits."""
+        """The parser for form bodies, with this request's limits; it raises
+        on a malformed body, which the request answers with 400."""
         return self.form_data_parser_class(
             cls=self.parameter_storage_class,
             max_content_length=self.max_content_length,
             max_form_memory_size=self.max_form_memory_size,
             max_form_parts=self.max_form_parts,
+            silent=False,
         )
 
     async def _get_form(self) -> MultiDict[str, str]:
@@ -534,7 +543,8 @@ class Request(BaseRequestWebsocket):
 
     @property
     def form(self) -> Awaitable[MultiDict[str, str]]:
-        """Awaitable form fields of a urlencoded or multipart body."""
+        """Awaitable form fields of a urlencoded or multipart body; a
+        malformed body is a 400, one past the form limits a 413."""
         return self._get_form()
 
     @property
@@ -599,7 +609,8 @@ class Request(BaseRequestWebsocket):
         data = await self.get_data(cache=cache)
         try:
             result = self.json_module.loads(data)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
+            # RecursionError: nesting deeper than the parser can follow.
             if not silent:
                 return self.on_json_loading_failed(error)
             result = None

@@ -38,6 +38,8 @@ from werkzeug.utils import get_content_type
 from .. import json
 from ..globals import _cv_app
 from ..sync import run_sync_iterable
+from .headers import CheckedHeaders
+from .headers import check_header_value
 from .headers import headers_from_pairs
 
 if TYPE_CHECKING:
@@ -55,10 +57,7 @@ DEFAULT_TIMEOUT: Any = object()
 @functools.lru_cache(maxsize=64)
 def _content_type_for(mimetype: str) -> str:
     """``mimetype`` with werkzeug's charset rule applied, checked once."""
-    value = get_content_type(mimetype, "utf-8")
-    if "\n" in value or "\r" in value:
-        raise ValueError("Header values must not contain newline characters.")
-    return value
+    return check_header_value(get_content_type(mimetype, "utf-8"))
 
 
 class ResponseBody:
@@ -356,16 +355,19 @@ class Response(SansIOResponse):
                 else _content_type_for(mimetype)
             )
             length = str(len(data))
-            self.headers = headers_from_pairs(
+            self._headers = headers_from_pairs(
                 [("Content-Type", content_type), ("Content-Length", length)]
                 if content_type is not None
-                else [("Content-Length", length)]
+                else [("Content-Length", length)],
+                CheckedHeaders,
             )
             self.status = self.default_status if status is None else status
             self.response = self.data_body_class(data)
             return
         if content_type is None and mimetype is None and not headers:
             content_type = self._default_content_type()
+        if not isinstance(headers, CheckedHeaders):
+            headers = CheckedHeaders(headers) if headers else CheckedHeaders()
         super().__init__(status, headers, mimetype, content_type)
         if response is None:
             self.set_data(b"")
@@ -375,6 +377,19 @@ class Response(SansIOResponse):
             self.set_data(response)
         else:
             self.response = self.iterable_body_class(response)
+
+    @property
+    def headers(self) -> CheckedHeaders:
+        """The response headers, a :class:`~quart.wrappers.headers.CheckedHeaders`:
+        names and values with CR, LF or NUL are refused where they are set.
+        Assigning other headers copies them into one, checking each."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: Headers | Any) -> None:
+        if not isinstance(headers, CheckedHeaders):
+            headers = CheckedHeaders(headers)
+        self._headers = headers
 
     @property
     def status(self) -> str:

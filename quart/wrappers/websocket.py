@@ -23,6 +23,7 @@ from ..signals import websocket_sent
 from ..typing import Scope
 from .base import BaseRequestWebsocket
 from .base import ClientDisconnectedError
+from .headers import CheckedHeaders
 
 __all__ = ["Buffer", "Websocket", "WebsocketDisconnect"]
 
@@ -237,8 +238,8 @@ class Websocket(BaseRequestWebsocket):
         receive accepts otherwise. Raises :class:`RuntimeError` if the
         connection was already accepted or closed.
         """
-        if headers is not None and not isinstance(headers, Headers):
-            headers = Headers(headers)
+        if headers is not None and not isinstance(headers, CheckedHeaders):
+            headers = CheckedHeaders(headers)
         await self._accept(headers, subprotocol)
 
     async def close(self, code: int, reason: str = "") -> None:
