@@ -978,6 +978,12 @@ def test_multipart_round_trips_within_the_limits(
     server.ping()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="werkzeug's MultipartDecoder emits a stray CR when fed data ending in"
+    " '--boundary-'; quart/formparser.py must not feed it such a chunk. See"
+    " /work/notes/property-findings.md, finding 1.",
+)
 def test_multipart_split_anywhere(server: FakeServer) -> None:
     """Every place one message boundary can fall in a multipart body gives
     the same form (exhaustive, where the property above samples). See
@@ -1046,6 +1052,10 @@ def broken_multipart(draw: st.DrawFn) -> tuple[str, bytes, list[bytes], set[int]
         content_type = multipart_type(other)
     else:
         body = draw(st.binary(min_size=1, max_size=500))
+    if len(body) > MAX_FORM_MEMORY_SIZE:
+        # What the parser holds before it finds a part (a preamble, part
+        # headers) counts toward the memory limit too: 413 may come first.
+        expected |= {413}
     return kind, content_type, draw(split(body)), expected
 
 
