@@ -1,0 +1,1 @@
+"""The parts of the app that never await (see :mod:`quart.sansio.app`)."""
