@@ -2,6 +2,9 @@
 
 Werkzeug rules already know about websockets (``Rule(websocket=True)``); the
 subclasses add what the app needs on top, such as automatic ``OPTIONS``.
+:class:`URLMatcher` is the app's side of routing: binding the map to a
+request (adapters cached per host, scheme and root path) and matching, with
+successful matches remembered while the app serves.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
 
 if TYPE_CHECKING:
+    from .config import Config
     from .wrappers.base import BaseRequestWebsocket
 
-__all__ = ["MapAdapter", "QuartMap", "QuartRule"]
+__all__ = ["MapAdapter", "QuartMap", "QuartRule", "URLMatcher"]
 
 
 class QuartRule(Rule):
@@ -94,3 +98,130 @@ def subdomain_of(host: str, server_name: str) -> str:
     if host.endswith("." + server_name):
         return host[: -len(server_name) - 1]
     return "<invalid>"
+
+
+class URLMatcher:
+    """URL binding and matching for the app (:class:`~quart.Quart` inherits
+    it): what it reads is the app's."""
+
+    config: Config
+    url_map: QuartMap
+    subdomain_matching: bool
+    #: Adapters by (server name, subdomain, root path, scheme).
+    _url_adapters: dict[tuple[Any, ...], MapAdapter]
+    #: Adapters by what a request's adapter depends on (see
+    #: :meth:`create_url_adapter`).
+    _request_adapters: dict[tuple[Any, ...], MapAdapter]
+    #: Successful matches, once serving, if every converter is a werkzeug
+    #: built-in (a custom one may look things up: not cached); ``None``
+    #: otherwise, and emptied by a setup change.
+    _match_cache: dict[tuple[Any, ...], tuple[QuartRule, Any]] | None
+
+    def create_url_adapter(
+        self, request: BaseRequestWebsocket | None
+    ) -> MapAdapter | None:
+        """The URL adapter for a request, or for the app alone when
+        ``SERVER_NAME`` is set. Adapters are cached per host, scheme and
+        root path, so matching does not rebind the map per request; unless
+        ``TRUSTED_HOSTS`` is set, a request's is found from its ``Host``
+        header without computing :attr:`~Request.host`."""
+        config = self.config
+        if request is not None:
+            # What the adapter depends on, read without computing the host.
+            key = None
+            if (trusted_hosts := config["TRUSTED_HOSTS"]) is not None:
+                request.trusted_hosts = trusted_hosts  # checked on every request
+            else:
+                key = (
+                    request.headers.get("host"),
+                    request.server,
+                    request.scheme,
+                    request.root_path,
+                    config["SERVER_NAME"],
+                )
+                cached = self._request_adapters.get(key)
+                if cached is not None:
+                    return cached
+            adapter = self._request_adapter(request, config)
+            if key is not None:
+                if len(self._request_adapters) >= 256:  # the Host header is client data
+                    self._request_adapters.clear()
+                self._request_adapters[key] = adapter
+            return adapter
+        if config["SERVER_NAME"] is not None:
+            return self._bind(
+                config["SERVER_NAME"],
+                self.url_map.default_subdomain or None,
+                config["APPLICATION_ROOT"],
+                config["PREFERRED_URL_SCHEME"],
+            )
+        return None
+
+    def _request_adapter(
+        self, request: BaseRequestWebsocket, config: Config
+    ) -> MapAdapter:
+        # As werkzeug's bind_to_environ (which Flask uses) binds, with a
+        # subdomain only if subdomain matching is on.
+        host = request.host
+        subdomain: str | None
+        if self.url_map.host_matching:
+            server_name, subdomain = host, None
+        else:
+            scheme = request.scheme
+            server_name = normalise_host(scheme, config["SERVER_NAME"] or host)
+            if not self.subdomain_matching:
+                subdomain = self.url_map.default_subdomain or ""
+            else:
+                subdomain = subdomain_of(normalise_host(scheme, host), server_name)
+        return self._bind(server_name, subdomain, request.root_path, request.scheme)
+
+    def _bind(
+        self, server_name: str, subdomain: str | None, root_path: str, scheme: str
+    ) -> MapAdapter:
+        key = (server_name, subdomain, root_path, scheme)
+        adapter = self._url_adapters.get(key)
+        if adapter is None:
+            if len(self._url_adapters) >= 256:  # the Host header is client data
+                self._url_adapters.clear()
+            adapter = self.url_map.bind(
+                server_name,
+                script_name=root_path or "/",
+                subdomain=subdomain,
+                url_scheme=scheme,
+            )
+            self._url_adapters[key] = adapter
+        return adapter
+
+    def match_url(
+        self,
+        adapter: MapAdapter,
+        path: str,
+        method: str | None,
+        query_string: bytes,
+        websocket: bool = False,
+    ) -> tuple[QuartRule, dict[str, Any]]:
+        """Match ``path`` with werkzeug (raising its 404/405/redirect), and
+        remember successful matches once the app serves: built-in converters
+        are pure, and a rule added later forgets them all (see
+        :meth:`_thaw`), so the answer cannot change. Each caller gets its
+        own copy of the URL values."""
+        cache = self._match_cache
+        key = (adapter, path, method, websocket)
+        if cache is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit[0], dict(hit[1])
+        matched: Any = adapter.match(
+            path,
+            method,
+            return_rule=True,
+            query_args=query_string.decode("latin-1"),
+            websocket=websocket,
+        )
+        rule, values = matched
+        if cache is not None:
+            if len(cache) >= 4096:  # paths are client data: stay bounded
+                cache.clear()
+            cache[key] = (rule, values)
+            values = dict(values)
+        return rule, values

@@ -33,7 +33,6 @@ from werkzeug.exceptions import Aborter
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
-from werkzeug.routing import MapAdapter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..cli import AppGroup
@@ -55,8 +54,7 @@ from ..logging import create_logger
 from ..plugins import PluginManager
 from ..routing import QuartMap
 from ..routing import QuartRule
-from ..routing import normalise_host
-from ..routing import subdomain_of
+from ..routing import URLMatcher
 from ..scaffold import Scaffold
 from ..scaffold import _endpoint_from_view_func
 from ..scaffold import setupmethod
@@ -75,7 +73,6 @@ from ..testing import TestApp
 from ..wrappers import Request
 from ..wrappers import Response
 from ..wrappers import Websocket
-from ..wrappers.base import BaseRequestWebsocket
 
 if TYPE_CHECKING:
     from ..app import Quart
@@ -134,7 +131,7 @@ class _HookChain(NamedTuple):
     context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
 
 
-class App(Scaffold):
+class App(URLMatcher, Scaffold):
     """The part of the application that never awaits (see the module)."""
 
     request_class: type[Request] = Request
@@ -245,12 +242,10 @@ class App(Scaffold):
         self._hook_chains: dict[str | None, _HookChain] = {}
         self._websocket_hook_chains: dict[str | None, _HookChain] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
-        self._url_adapters: dict[tuple[Any, ...], MapAdapter] = {}
-        self._request_adapters: dict[tuple[Any, ...], MapAdapter] = {}
-        # Successful route matches, once serving, if every converter is a
-        # werkzeug built-in (a custom one may look things up: not cached);
-        # emptied by a setup change.
-        self._match_cache: dict[tuple[Any, ...], tuple[QuartRule, Any]] | None = None
+        # URLMatcher's caches (see quart.routing).
+        self._url_adapters = {}
+        self._request_adapters = {}
+        self._match_cache = None
 
         if self.has_static_folder:
             assert bool(static_host) == host_matching, (
@@ -417,115 +412,6 @@ class App(Scaffold):
         returned string is used as the URL."""
         self.url_build_error_handlers.append(f)
         return f
-
-    def create_url_adapter(
-        self, request: BaseRequestWebsocket | None
-    ) -> MapAdapter | None:
-        """The URL adapter for a request, or for the app alone when
-        ``SERVER_NAME`` is set. Adapters are cached per host, scheme and
-        root path, so matching does not rebind the map per request; unless
-        ``TRUSTED_HOSTS`` is set, a request's is found from its ``Host``
-        header without computing :attr:`~Request.host`."""
-        config = self.config
-        if request is not None:
-            # What the adapter depends on, read without computing the host.
-            key = None
-            if (trusted_hosts := config["TRUSTED_HOSTS"]) is not None:
-                request.trusted_hosts = trusted_hosts  # checked on every request
-            else:
-                key = (
-                    request.headers.get("host"),
-                    request.server,
-                    request.scheme,
-                    request.root_path,
-                    config["SERVER_NAME"],
-                )
-                cached = self._request_adapters.get(key)
-                if cached is not None:
-                    return cached
-            adapter = self._request_adapter(request, config)
-            if key is not None:
-                if len(self._request_adapters) >= 256:  # the Host header is client data
-                    self._request_adapters.clear()
-                self._request_adapters[key] = adapter
-            return adapter
-        if config["SERVER_NAME"] is not None:
-            return self._bind(
-                config["SERVER_NAME"],
-                self.url_map.default_subdomain or None,
-                config["APPLICATION_ROOT"],
-                config["PREFERRED_URL_SCHEME"],
-            )
-        return None
-
-    def _request_adapter(
-        self, request: BaseRequestWebsocket, config: Config
-    ) -> MapAdapter:
-        # As werkzeug's bind_to_environ (which Flask uses) binds, with a
-        # subdomain only if subdomain matching is on.
-        host = request.host
-        subdomain: str | None
-        if self.url_map.host_matching:
-            server_name, subdomain = host, None
-        else:
-            scheme = request.scheme
-            server_name = normalise_host(scheme, config["SERVER_NAME"] or host)
-            if not self.subdomain_matching:
-                subdomain = self.url_map.default_subdomain or ""
-            else:
-                subdomain = subdomain_of(normalise_host(scheme, host), server_name)
-        return self._bind(server_name, subdomain, request.root_path, request.scheme)
-
-    def _bind(
-        self, server_name: str, subdomain: str | None, root_path: str, scheme: str
-    ) -> MapAdapter:
-        key = (server_name, subdomain, root_path, scheme)
-        adapter = self._url_adapters.get(key)
-        if adapter is None:
-            if len(self._url_adapters) >= 256:  # the Host header is client data
-                self._url_adapters.clear()
-            adapter = self.url_map.bind(
-                server_name,
-                script_name=root_path or "/",
-                subdomain=subdomain,
-                url_scheme=scheme,
-            )
-            self._url_adapters[key] = adapter
-        return adapter
-
-    def match_url(
-        self,
-        adapter: MapAdapter,
-        path: str,
-        method: str | None,
-        query_string: bytes,
-        websocket: bool = False,
-    ) -> tuple[QuartRule, dict[str, Any]]:
-        """Match ``path`` with werkzeug (raising its 404/405/redirect), and
-        remember successful matches once the app serves: built-in converters
-        are pure, and a rule added later forgets them all (see
-        :meth:`_thaw`), so the answer cannot change. Each caller gets its
-        own copy of the URL values."""
-        cache = self._match_cache
-        key = (adapter, path, method, websocket)
-        if cache is not None:
-            hit = cache.get(key)
-            if hit is not None:
-                return hit[0], dict(hit[1])
-        matched: Any = adapter.match(
-            path,
-            method,
-            return_rule=True,
-            query_args=query_string.decode("latin-1"),
-            websocket=websocket,
-        )
-        rule, values = matched
-        if cache is not None:
-            if len(cache) >= 4096:  # paths are client data: stay bounded
-                cache.clear()
-            cache[key] = (rule, values)
-            values = dict(values)
-        return rule, values
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         """Let the ``url_defaults`` functions of the app and the endpoint's
