@@ -32,6 +32,7 @@ from .ctx import WebsocketContext
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .lifespan import Lifespan
 from .plugins import call_each
 from .plugins import call_until_answer
 from .routing import QuartRule
@@ -40,9 +41,7 @@ from .sansio.app import _HookChain
 from .scaffold import AsyncFile
 from .sessions import SessionMixin
 from .signals import appcontext_tearing_down
-from .signals import got_background_exception
 from .signals import got_request_exception
-from .signals import got_serving_exception
 from .signals import got_websocket_exception
 from .signals import request_finished
 from .signals import request_started
@@ -97,7 +96,7 @@ async def _resolve(value: Awaitable[T] | T) -> T:
     return value
 
 
-class Quart(App):
+class Quart(Lifespan, App):
     """The application: a registry of views and hooks, and an ASGI app.
 
     :param import_name: normally ``__name__``; used to find the root path.
@@ -823,85 +822,6 @@ class Quart(App):
         if handler is not None:
             server_error = await self.ensure_async(handler)(server_error)
         return await self.finalize_request(server_error, ctx, from_error_handler=True)
-
-    # -- serving lifespan -------------------------------------------------
-
-    async def startup(self) -> None:
-        """Freeze the app and run the startup functions (in an app context)."""
-        self._freeze()
-        try:
-            async with self.app_context():
-                for func in self.before_serving_funcs:
-                    await self.ensure_async(func)()
-                for gen_func in self.while_serving_funcs:
-                    gen = gen_func()
-                    await gen.__anext__()
-                    self.while_serving_gens.append(gen)
-                await self.plugins.call_all("quart_startup", self)
-        except Exception as error:
-            if got_serving_exception.receivers:
-                await send_signal(got_serving_exception, self, exception=error)
-            self.log_exception(sys.exc_info())
-            raise
-
-    async def shutdown(self) -> None:
-        """Give background tasks ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds
-        (then cancel them), then run the shutdown functions, so that tasks
-        can still use what ``after_serving`` closes."""
-        await self._finish_background_tasks()
-        try:
-            async with self.app_context():
-                for func in self.after_serving_funcs:
-                    await self.ensure_async(func)()
-                while self.while_serving_gens:
-                    gen = self.while_serving_gens.pop()
-                    try:
-                        await gen.__anext__()
-                    except StopAsyncIteration:
-                        continue
-                    raise RuntimeError("While serving generator didn't terminate")
-                await self.plugins.call_all("quart_shutdown", self)
-        except Exception as error:
-            if got_serving_exception.receivers:
-                await send_signal(got_serving_exception, self, exception=error)
-            self.log_exception(sys.exc_info())
-            raise
-
-    async def _finish_background_tasks(self) -> None:
-        tasks = set(self.background_tasks)
-        if not tasks:
-            return
-        _, pending = await asyncio.wait(
-            tasks, timeout=self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"]
-        )
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
-
-    def add_background_task(
-        self, func: Callable[..., Any], *args: Any, **kwargs: Any
-    ) -> None:
-        """Run ``func(*args, **kwargs)`` in the background, in an app
-        context, without delaying the response. Errors are logged; at
-        shutdown the task gets ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds."""
-
-        async def _run() -> None:
-            try:
-                async with self.app_context():
-                    await self.ensure_async(func)(*args, **kwargs)
-            except Exception as error:
-                await self.handle_background_exception(error)
-
-        task = asyncio.get_running_loop().create_task(_run())
-        self.background_tasks.add(task)
-        task.add_done_callback(self.background_tasks.discard)
-
-    async def handle_background_exception(self, error: Exception) -> None:
-        """Report a background task's error (signal, then log)."""
-        if got_background_exception.receivers:
-            await send_signal(got_background_exception, self, exception=error)
-        self.log_exception((type(error), error, error.__traceback__))
 
     # -- ASGI -------------------------------------------------------------
     async def __call__(

@@ -854,24 +854,3 @@ class App(URLMatcher, Scaffold):
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Return True to hide ``error`` from the teardown functions."""
         return False
-
-    @setupmethod
-    def before_serving(self, func: F) -> F:
-        """Run ``func()`` at startup, before the first request is served."""
-        self.before_serving_funcs.append(func)
-        return func
-
-    @setupmethod
-    def while_serving(
-        self, func: Callable[[], AsyncGenerator[Any, None]]
-    ) -> Callable[[], AsyncGenerator[Any, None]]:
-        """An async generator that runs to its ``yield`` at startup and
-        resumes after it at shutdown: set-up and tear-down in one place."""
-        self.while_serving_funcs.append(func)
-        return func
-
-    @setupmethod
-    def after_serving(self, func: F) -> F:
-        """Run ``func()`` at shutdown, after serving stopped."""
-        self.after_serving_funcs.append(func)
-        return func

@@ -1,0 +1,141 @@
+"""The serving lifespan: what runs before, while and after the app serves,
+and the tasks it runs in the background meanwhile.
+
+:class:`Lifespan` is part of :class:`~quart.Quart` (the app inherits it);
+``quart.asgi`` drives :meth:`Lifespan.startup` and :meth:`Lifespan.shutdown`
+from the ASGI lifespan protocol, and the test app (``app.test_app()``)
+drives them in tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncGenerator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from .scaffold import setupmethod
+from .signals import got_background_exception
+from .signals import got_serving_exception
+from .signals import send_signal
+
+if TYPE_CHECKING:
+    from .sansio.app import App as _AppBase
+else:
+    _AppBase = object
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Lifespan(_AppBase):
+    """Startup and shutdown functions, and background tasks, of the app."""
+
+    if TYPE_CHECKING:
+        # Defined by Quart, which this class is part of.
+        def _freeze(self) -> None: ...
+
+        def ensure_async(
+            self, func: Callable[..., Any]
+        ) -> Callable[..., Awaitable[Any]]: ...
+
+    @setupmethod
+    def before_serving(self, func: F) -> F:
+        """Run ``func()`` at startup, before the first request is served."""
+        self.before_serving_funcs.append(func)
+        return func
+
+    @setupmethod
+    def while_serving(
+        self, func: Callable[[], AsyncGenerator[Any, None]]
+    ) -> Callable[[], AsyncGenerator[Any, None]]:
+        """An async generator that runs to its ``yield`` at startup and
+        resumes after it at shutdown: set-up and tear-down in one place."""
+        self.while_serving_funcs.append(func)
+        return func
+
+    @setupmethod
+    def after_serving(self, func: F) -> F:
+        """Run ``func()`` at shutdown, after serving stopped."""
+        self.after_serving_funcs.append(func)
+        return func
+
+    async def startup(self) -> None:
+        """Freeze the app and run the startup functions (in an app context)."""
+        self._freeze()
+        try:
+            async with self.app_context():
+                for func in self.before_serving_funcs:
+                    await self.ensure_async(func)()
+                for gen_func in self.while_serving_funcs:
+                    gen = gen_func()
+                    await gen.__anext__()
+                    self.while_serving_gens.append(gen)
+                await self.plugins.call_all("quart_startup", self)
+        except Exception as error:
+            if got_serving_exception.receivers:
+                await send_signal(got_serving_exception, self, exception=error)
+            self.log_exception(sys.exc_info())
+            raise
+
+    async def shutdown(self) -> None:
+        """Give background tasks ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds
+        (then cancel them), then run the shutdown functions, so that tasks
+        can still use what ``after_serving`` closes."""
+        await self._finish_background_tasks()
+        try:
+            async with self.app_context():
+                for func in self.after_serving_funcs:
+                    await self.ensure_async(func)()
+                while self.while_serving_gens:
+                    gen = self.while_serving_gens.pop()
+                    try:
+                        await gen.__anext__()
+                    except StopAsyncIteration:
+                        continue
+                    raise RuntimeError("While serving generator didn't terminate")
+                await self.plugins.call_all("quart_shutdown", self)
+        except Exception as error:
+            if got_serving_exception.receivers:
+                await send_signal(got_serving_exception, self, exception=error)
+            self.log_exception(sys.exc_info())
+            raise
+
+    async def _finish_background_tasks(self) -> None:
+        tasks = set(self.background_tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(
+            tasks, timeout=self.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"]
+        )
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    def add_background_task(
+        self, func: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> None:
+        """Run ``func(*args, **kwargs)`` in the background, in an app
+        context, without delaying the response. Errors are logged; at
+        shutdown the task gets ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds."""
+
+        async def _run() -> None:
+            try:
+                async with self.app_context():
+                    await self.ensure_async(func)(*args, **kwargs)
+            except Exception as error:
+                await self.handle_background_exception(error)
+
+        task = asyncio.get_running_loop().create_task(_run())
+        self.background_tasks.add(task)
+        task.add_done_callback(self.background_tasks.discard)
+
+    async def handle_background_exception(self, error: Exception) -> None:
+        """Report a background task's error (signal, then log)."""
+        if got_background_exception.receivers:
+            await send_signal(got_background_exception, self, exception=error)
+        self.log_exception((type(error), error, error.__traceback__))
