@@ -216,3 +216,14 @@ def test_app_run_with_two_worker_processes(tmp_path: Path) -> None:
     assert len(started) == 2, output
     assert str(process.pid) not in started
     assert stopped == started, output
+
+
+async def test_a_failed_startup_stops_run_task_with_an_error(autoload: None) -> None:
+    app = Quart(__name__)
+
+    @app.before_serving
+    async def before() -> None:
+        raise ValueError("no database")
+
+    with pytest.raises(Exception, match="lifespan startup"):
+        await asyncio.wait_for(app.run_task(port=free_port(), server="granian"), 10)

@@ -82,6 +82,8 @@ async def _serve_embedded(app: Quart, settings: dict[str, Any], trigger: Any) ->
         if not serving.done():
             server.stop()  # type: ignore[no-untyped-call]
         await serving
+    if server.interrupt_children:  # the worker task failed (e.g. lifespan startup)
+        raise RuntimeError("Granian's worker stopped unexpectedly.")
 
 
 def _drop_experimental_warning(record: logging.LogRecord) -> bool:
