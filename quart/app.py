@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Awaitable
 from collections.abc import Callable
-from collections.abc import Coroutine
 from functools import cached_property
 from typing import TYPE_CHECKING
 from typing import Any
@@ -843,95 +842,6 @@ class Quart(Lifespan, App):
             await self.asgi_lifespan_class(self, scope)(receive, send)
         else:
             raise RuntimeError(f"Unsupported ASGI scope type {scope_type!r}")
-
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        debug: bool | None = None,
-        use_reloader: bool | None = None,
-        certfile: str | None = None,
-        keyfile: str | None = None,
-        server: str | None = None,
-        load_dotenv: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        """Serve the app until SIGINT/SIGTERM, then shut down gracefully
-        (development use; see the deployment docs for production).
-
-        :param host: interface to bind (``SERVER_NAME``'s host, else
-            ``127.0.0.1``).
-        :param port: port to bind (``SERVER_NAME``'s port, else 5000).
-        :param debug: set :attr:`debug` first.
-        :param use_reloader: restart on code changes (default: debug mode).
-        :param certfile: serve HTTPS with this PEM certificate...
-        :param keyfile: ...and this private key.
-        :param server: the server backend (``"hypercorn"`` by default).
-        :param load_dotenv: load ``.env``/``.quartenv`` first.
-        :param kwargs: backend options (Hypercorn ``Config`` attributes).
-
-        Does nothing when called while the ``quart`` command loads the app.
-        """
-        from .serving import _run_app
-
-        _run_app(
-            self,
-            host=host,
-            port=port,
-            debug=debug,
-            use_reloader=use_reloader,
-            certfile=certfile,
-            keyfile=keyfile,
-            server=server,
-            load_dotenv_files=load_dotenv,
-            server_options=kwargs,
-        )
-
-    def run_task(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 5000,
-        debug: bool | None = None,
-        ca_certs: str | None = None,
-        certfile: str | None = None,
-        keyfile: str | None = None,
-        shutdown_trigger: Callable[..., Awaitable[Any]] | None = None,
-        server: str | None = None,
-        **kwargs: Any,
-    ) -> Coroutine[None, None, None]:
-        """The coroutine that serves the app in the running event loop until
-        ``shutdown_trigger()`` completes (without one: until SIGINT/SIGTERM),
-        then shuts down gracefully: ``await app.run_task()``, or
-        ``asyncio.create_task(app.run_task(...))`` to serve beside other
-        work.
-
-        :param ca_certs: CA certificates file, to verify client certificates.
-        :param server: the server backend (``"hypercorn"`` by default).
-        :param kwargs: backend options (Hypercorn ``Config`` attributes).
-        """
-        from .serving import DEFAULT_SERVER
-        from .serving import ServeOptions
-        from .serving import serve_async
-
-        if debug is not None:
-            self.debug = debug
-        if ca_certs is not None:
-            kwargs["ca_certs"] = ca_certs
-        options = ServeOptions(
-            host=host,
-            port=port,
-            debug=bool(self.debug),
-            certfile=certfile,
-            keyfile=keyfile,
-            server=server or DEFAULT_SERVER,
-            shutdown_trigger=shutdown_trigger,
-            server_options=kwargs,
-        )
-
-        async def serve() -> None:
-            await serve_async(self, options)
-
-        return serve()
 
     async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder (the static route's view)."""

@@ -1,5 +1,6 @@
 """The serving lifespan: what runs before, while and after the app serves,
-and the tasks it runs in the background meanwhile.
+and the tasks it runs in the background meanwhile; and running the app
+with a server (:meth:`Lifespan.run`, :meth:`Lifespan.run_task`).
 
 :class:`Lifespan` is part of :class:`~quart.Quart` (the app inherits it);
 ``quart.asgi`` drives :meth:`Lifespan.startup` and :meth:`Lifespan.shutdown`
@@ -14,6 +15,7 @@ import sys
 from collections.abc import AsyncGenerator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
@@ -24,6 +26,7 @@ from .signals import got_serving_exception
 from .signals import send_signal
 
 if TYPE_CHECKING:
+    from .app import Quart
     from .sansio.app import App as _AppBase
 else:
     _AppBase = object
@@ -139,3 +142,96 @@ class Lifespan(_AppBase):
         if got_background_exception.receivers:
             await send_signal(got_background_exception, self, exception=error)
         self.log_exception((type(error), error, error.__traceback__))
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        use_reloader: bool | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        server: str | None = None,
+        load_dotenv: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Serve the app until SIGINT/SIGTERM, then shut down gracefully
+        (development use; see the deployment docs for production).
+
+        :param host: interface to bind (``SERVER_NAME``'s host, else
+            ``127.0.0.1``).
+        :param port: port to bind (``SERVER_NAME``'s port, else 5000).
+        :param debug: set :attr:`debug` first.
+        :param use_reloader: restart on code changes (default: debug mode).
+        :param certfile: serve HTTPS with this PEM certificate...
+        :param keyfile: ...and this private key.
+        :param server: the server backend (``"hypercorn"`` by default).
+        :param load_dotenv: load ``.env``/``.quartenv`` first.
+        :param kwargs: backend options (Hypercorn ``Config`` attributes).
+
+        Does nothing when called while the ``quart`` command loads the app.
+        """
+        if TYPE_CHECKING:  # serving needs a Quart: it is one
+            assert isinstance(self, Quart)
+        from .serving import _run_app
+
+        _run_app(
+            self,
+            host=host,
+            port=port,
+            debug=debug,
+            use_reloader=use_reloader,
+            certfile=certfile,
+            keyfile=keyfile,
+            server=server,
+            load_dotenv_files=load_dotenv,
+            server_options=kwargs,
+        )
+
+    def run_task(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 5000,
+        debug: bool | None = None,
+        ca_certs: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        shutdown_trigger: Callable[..., Awaitable[Any]] | None = None,
+        server: str | None = None,
+        **kwargs: Any,
+    ) -> Coroutine[None, None, None]:
+        """The coroutine that serves the app in the running event loop until
+        ``shutdown_trigger()`` completes (without one: until SIGINT/SIGTERM),
+        then shuts down gracefully: ``await app.run_task()``, or
+        ``asyncio.create_task(app.run_task(...))`` to serve beside other
+        work.
+
+        :param ca_certs: CA certificates file, to verify client certificates.
+        :param server: the server backend (``"hypercorn"`` by default).
+        :param kwargs: backend options (Hypercorn ``Config`` attributes).
+        """
+        if TYPE_CHECKING:  # serving needs a Quart: it is one
+            assert isinstance(self, Quart)
+        from .serving import DEFAULT_SERVER
+        from .serving import ServeOptions
+        from .serving import serve_async
+
+        if debug is not None:
+            self.debug = debug
+        if ca_certs is not None:
+            kwargs["ca_certs"] = ca_certs
+        options = ServeOptions(
+            host=host,
+            port=port,
+            debug=bool(self.debug),
+            certfile=certfile,
+            keyfile=keyfile,
+            server=server or DEFAULT_SERVER,
+            shutdown_trigger=shutdown_trigger,
+            server_options=kwargs,
+        )
+
+        async def serve() -> None:
+            await serve_async(self, options)
+
+        return serve()
