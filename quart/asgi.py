@@ -49,10 +49,6 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 #: The message reader needs no request context; sharing one avoids a copy
 #: per request.
 _WATCH_CONTEXT = contextvars.Context()
-#: Websocket connection states.
-_WS_CONNECTING = "connecting"
-_WS_ACCEPTED = "accepted"
-_WS_CLOSED = "closed"
 
 
 def under_root_path(path: str, root_path: str) -> bool:
@@ -98,12 +94,22 @@ async def send_body(
     if timeout is DEFAULT_TIMEOUT:
         timeout = app.config["RESPONSE_TIMEOUT"]
     try:
-        async with asyncio.timeout(timeout), body as chunks:
-            async for chunk in chunks:
-                if chunk:
-                    await send({"type": message_type, "body": chunk, "more_body": True})
+        async with asyncio.timeout(timeout) as deadline:
+            await _send_chunks(response, send, message_type)
     except TimeoutError:
-        return
+        if not deadline.expired():
+            raise
+
+
+async def _send_chunks(
+    response: Response, send: ASGISendCallable, message_type: str
+) -> None:
+    """Stream a response body chunk by chunk, then the final empty message
+    (no time limit: the caller sets one)."""
+    async with response.response as chunks:
+        async for chunk in chunks:
+            if chunk:
+                await send({"type": message_type, "body": chunk, "more_body": True})
     await send({"type": message_type, "body": b""})
 
 
@@ -158,7 +164,6 @@ class ASGIHTTPConnection:
     # freed as soon as the request is done.
     __slots__ = ("_receive", "_send", "_state", "_task", "app", "scope")
 
-    _receive: ASGIReceiveCallable
     _send: ASGISendCallable
     _task: asyncio.Task[Any] | None
 
@@ -166,6 +171,8 @@ class ASGIHTTPConnection:
         self.app = app
         self.scope = scope
         self._state: _BodyState | None = None
+        #: Set by :meth:`__call__`: the body is then read from it on demand.
+        self._receive: ASGIReceiveCallable | None = None
 
     def _body_state(self) -> _BodyState:
         state = self._state
@@ -179,8 +186,7 @@ class ASGIHTTPConnection:
         """Serve the request: :meth:`handle_request` in this task, and
         :meth:`handle_messages` beside it once the handler waits on I/O."""
         self._receive = receive
-        self._send = send
-        request = self._create_request()
+        request = self._create_request_from_scope(send)
         self._task = asyncio.current_task()
         watch = asyncio.get_running_loop().call_soon(
             self._start_pump, request, context=_WATCH_CONTEXT
@@ -204,9 +210,16 @@ class ASGIHTTPConnection:
             if state is not None and state.pump is not None:
                 state.pump.cancel()
 
-    def _create_request(self) -> Request:
+    def _create_request_from_scope(self, send: ASGISendCallable) -> Request:
+        """The request for this connection's scope; ``send`` is what its
+        HTTP/2 extras (server push, early hints) send with. Made by
+        :meth:`__call__`, its body is read from ``receive`` on demand;
+        otherwise (another ``__call__``, as quart-trio's) the body is
+        pushed into by :meth:`handle_messages`."""
+        self._send = send
         scope = self.scope
         root_path, path = scope_path(scope)
+        source = None if self._receive is None else self._next_chunk
         extensions = scope.get("extensions")
         if extensions:  # HTTP/2 and later: server push and early hints
             request = self.app.request_class(
@@ -218,7 +231,7 @@ class ASGIHTTPConnection:
                 root_path,
                 scope.get("http_version", "1.1"),
                 scope,
-                body=self._next_chunk,
+                body=source,
                 send_push_promise=(
                     self._send_push_promise
                     if "http.response.push" in extensions
@@ -240,7 +253,7 @@ class ASGIHTTPConnection:
                 root_path,
                 scope.get("http_version", "1.1"),
                 scope,
-                body=self._next_chunk,
+                body=source,
             )
         if root_path and not under_root_path(scope["path"], root_path):
             request.routing_exception = NotFound()
@@ -265,24 +278,45 @@ class ASGIHTTPConnection:
 
     # -- the response -------------------------------------------------------
     async def handle_request(self, request: Request, send: ASGISendCallable) -> None:
-        """Run the app on ``request`` and send its response with ``send``.
+        """Run the app on ``request`` and send its response with
+        :meth:`_send_response`; a streamed body gets the response's timeout
+        (``RESPONSE_TIMEOUT`` by default), after which it is cut off and the
+        server closes the incomplete response."""
+        response = await self.app.handle_request(request)
+        if type(response.response) is DataBody:  # the common case: no timeout
+            await self._send_response(send, response)
+            return
+        timeout: Any = response.timeout
+        if timeout is DEFAULT_TIMEOUT:
+            timeout = self.app.config["RESPONSE_TIMEOUT"]
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                await self._send_response(send, response)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+
+    async def _send_response(self, send: ASGISendCallable, response: Response) -> None:
+        """Send ``response`` with ``send``: the start, then the body (none
+        for HEAD, 204, 304 and 1xx). The caller bounds a streamed body in
+        time.
 
         A response that cannot be sent (a status outside 100-999, a header
         value that is not latin-1) is a programmer error: it is logged and
         the client gets a plain 500, so the connection stays usable.
         """
-        response = await self.app.handle_request(request)
         status = response.status_code
         try:
             if not 100 <= status <= 999:
+                scope = self.scope
                 raise ValueError(
                     f"Invalid status {response.status!r} in the response to"
-                    f" {request.method} {request.path}: a status code is a"
+                    f" {scope['method']} {scope['path']}: a status code is a"
                     " number from 100 to 999."
                 )
             headers = encode_headers(response.headers)
         except ValueError as error:  # UnicodeEncodeError included
-            await self._send_server_error(request, send, error)
+            await self._send_server_error(send, error)
             return
         if status == 204 or status < 200:  # no body, so no length (RFC 9110 8.6)
             headers = [pair for pair in headers if pair[0] != b"content-length"]
@@ -290,7 +324,7 @@ class ASGIHTTPConnection:
             {"type": "http.response.start", "status": status, "headers": headers}
         )
         if (
-            request.method == "HEAD"
+            self.scope["method"] == "HEAD"
             or status in _NO_BODY_STATUSES
             or 100 <= status < 200
         ):
@@ -302,10 +336,10 @@ class ASGIHTTPConnection:
                 {"type": "http.response.body", "body": body.data[body.begin : body.end]}
             )
             return
-        await send_body(self.app, response, send, "http.response.body")
+        await _send_chunks(response, send, "http.response.body")
 
     async def _send_server_error(
-        self, request: Request, send: ASGISendCallable, error: Exception
+        self, send: ASGISendCallable, error: Exception
     ) -> None:
         """Log ``error`` and answer 500; raise it instead where the app's
         exceptions propagate (``PROPAGATE_EXCEPTIONS``, by default in
@@ -326,7 +360,7 @@ class ASGIHTTPConnection:
                 ],
             }
         )
-        if request.method == "HEAD":
+        if self.scope["method"] == "HEAD":
             body = b""
         await send({"type": "http.response.body", "body": body})
 
@@ -345,7 +379,7 @@ class ASGIHTTPConnection:
             state.request = request
         elif state.pump is None and not state.disconnected:
             state.pump = asyncio.get_running_loop().create_task(
-                self.handle_messages(request, self._receive),
+                self.handle_messages(request, self._receive),  # type: ignore[arg-type]
                 context=_WATCH_CONTEXT,
             )
 
@@ -402,7 +436,7 @@ class ASGIHTTPConnection:
                 raise ClientDisconnected()
             state.reading = True
             try:
-                message = await self._receive()
+                message = await self._receive()  # type: ignore[misc]
             finally:
                 state.reading = False
             if message["type"] == "http.disconnect":
@@ -457,16 +491,21 @@ class ASGIWebsocketConnection:
 
     _receive: ASGIReceiveCallable
     _send: ASGISendCallable
+    # What accept_connection, send_data, close_connection and
+    # handle_websocket use, read from these defaults until first set: a
+    # subclass whose own __init__ sets only app, scope, _accepted and
+    # _closed (quart-trio's) can use them.
+    _disconnect: WebsocketDisconnect | None = None
+    _close_code = 1000
+    _waiter: asyncio.Future[None] | None = None
 
     def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
         self.scope = scope
-        self._state = _WS_CONNECTING
+        self._accepted = False  # the handshake was accepted
+        self._closed = False  # closed, refused, or the client went away
         self._messages: deque[str | bytes] = deque()
-        self._waiter: asyncio.Future[None] | None = None
         self._handler_waiting = False
-        self._disconnect: WebsocketDisconnect | None = None
-        self._close_code = 1000
         self._task: asyncio.Task[Any] | None = None
         self._pump: asyncio.Task[None] | None = None
         self._reading = False  # someone awaits the ASGI receive directly
@@ -536,13 +575,14 @@ class ASGIWebsocketConnection:
         or with 1011/1008 if the handler ended in an error response; a
         response before accepting refuses the handshake."""
         response = await self.app.handle_websocket(websocket)
-        state = self._state
-        if state is _WS_CONNECTING:
+        if self._closed:
+            return
+        if not self._accepted:
             if response is None:
                 await self.close_connection(send, 1000, "")  # never accepted
             else:
                 await self._send_rejection(send, response)
-        elif state is _WS_ACCEPTED:
+        else:
             code = 1000
             reason = ""
             if response is not None and response.status_code >= 400:
@@ -605,14 +645,14 @@ class ASGIWebsocketConnection:
             not reader_is_handler
             and not self._handler_waiting
             and not self._messages
-            and self._state is not _WS_CLOSED
+            and not self._closed
             and websocket is not None
             and websocket._cancellable
             and self._task is not None
         ):
             self._cancelled = True
             self._task.cancel()
-        self._state = _WS_CLOSED
+        self._closed = True
         self._wake()
 
     def _wake(self) -> None:
@@ -622,19 +662,19 @@ class ASGIWebsocketConnection:
 
     async def _receive_data(self) -> str | bytes:
         """The next message from the client (accepting first if needed)."""
-        if self._state is _WS_CONNECTING:
+        if not self._accepted and not self._closed:
             await self.accept_connection(self._send, Headers(), None)
         messages = self._messages
         if messages:
             return messages.popleft()
         if self._pump is None and not self._reading:
-            if self._state is _WS_CLOSED:
+            if self._closed:
                 raise self._disconnected()
             return await self._receive_directly()
         if self._reading:  # another task is reading: the reader must share
             self._pump_wanted = True
         while not messages:
-            if self._state is _WS_CLOSED:
+            if self._closed:
                 raise self._disconnected()
             waiter = self._waiter = asyncio.get_running_loop().create_future()
             handler = self._handler_waiting = asyncio.current_task() is self._task
@@ -683,11 +723,10 @@ class ASGIWebsocketConnection:
 
     async def send_data(self, send: ASGISendCallable, data: str | bytes) -> None:
         """Send a message to the client (accepting first if needed)."""
-        if self._state is not _WS_ACCEPTED:
-            if self._state is _WS_CONNECTING:
-                await self.accept_connection(send, Headers(), None)
-            else:
-                raise self._disconnected()
+        if self._closed:
+            raise self._disconnected()
+        if not self._accepted:
+            await self.accept_connection(send, Headers(), None)
         if type(data) is str:
             message: Message = {"type": "websocket.send", "text": data}
         else:
@@ -715,15 +754,18 @@ class ASGIWebsocketConnection:
         self, send: ASGISendCallable, headers: Headers, subprotocol: str | None
     ) -> None:
         """Complete the handshake, with extra response ``headers`` and the
-        chosen ``subprotocol``."""
-        if self._state is not _WS_CONNECTING:
+        chosen ``subprotocol``. Once accepted this does nothing (as in
+        Quart: a send may accept first, every time)."""
+        if self._closed:
             if self._disconnect is not None:
                 raise self._disconnected()
-            raise RuntimeError("The websocket was already accepted or closed.")
+            raise RuntimeError("The websocket was already closed.")
+        if self._accepted:
+            return
         message: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
             message["headers"] = encode_headers(headers)
-        self._state = _WS_ACCEPTED
+        self._accepted = True
         await self._send_message(send, message)
 
     async def close_connection(
@@ -731,9 +773,9 @@ class ASGIWebsocketConnection:
     ) -> None:
         """Close the websocket (before accepting: refuse the handshake).
         Closing twice does nothing."""
-        if self._state is _WS_CLOSED:
+        if self._closed:
             return
-        self._state = _WS_CLOSED
+        self._closed = True
         self._close_code = code
         self._wake()
         try:
@@ -751,7 +793,7 @@ class ASGIWebsocketConnection:
         if "websocket.http.response" not in extensions:
             await self.close_connection(send, 1008, "")
             return
-        self._state = _WS_CLOSED
+        self._closed = True
         send_message = partial(self._send_message, send)
         await send_message(
             {

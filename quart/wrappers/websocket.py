@@ -235,8 +235,8 @@ class Websocket(BaseRequestWebsocket):
         chosen ``subprotocol`` (one of :attr:`requested_subprotocols`).
 
         Only needed to pass headers or a subprotocol: the first send or
-        receive accepts otherwise. Raises :class:`RuntimeError` if the
-        connection was already accepted or closed.
+        receive accepts otherwise. Accepting again does nothing; raises
+        :class:`RuntimeError` if the connection was already closed.
         """
         if headers is not None and not isinstance(headers, CheckedHeaders):
             headers = CheckedHeaders(headers)
