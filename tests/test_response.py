@@ -1149,3 +1149,24 @@ async def test_response_headers_compare_with_plain_headers() -> None:
     assert plain == response.headers
     response.headers = plain  # copied into checked headers
     assert response.headers == plain and response.headers is not plain
+
+
+@pytest.mark.parametrize(
+    ("begin", "end", "valid"),
+    [(0, 10, True), (2, 5, True), (-4, 10, True), (5, 5, False), (0, 11, False)],
+)
+def test_raise_if_invalid_range(begin: int, end: int, valid: bool) -> None:
+    """The range check server adapters' file bodies use (quart-trio's)."""
+    from werkzeug.exceptions import RequestedRangeNotSatisfiable
+
+    from quart.wrappers.response import _raise_if_invalid_range
+
+    if valid:
+        _raise_if_invalid_range(begin, end, 10)
+    else:
+        with pytest.raises(RequestedRangeNotSatisfiable):
+            _raise_if_invalid_range(begin, end, 10)
+
+
+def test_default_timeout_is_ellipsis_as_in_quart() -> None:
+    assert Response(b"").timeout is ...

@@ -50,8 +50,18 @@ _TEXT_TYPES = (str, bytes)
 _STATUS_LINES = {
     code: f"{code} {name.upper()}" for code, name in HTTP_STATUS_CODES.items()
 }
-#: ``Response.timeout`` value meaning "use the app's ``RESPONSE_TIMEOUT``".
-DEFAULT_TIMEOUT: Any = object()
+#: ``Response.timeout`` value meaning "use the app's ``RESPONSE_TIMEOUT``":
+#: ``...``, as in Quart (server adapters such as quart-trio test for it).
+DEFAULT_TIMEOUT: Any = ...
+
+
+def _raise_if_invalid_range(begin: int, end: int, size: int) -> None:
+    """Raise 416 Range Not Satisfiable unless ``begin`` to ``end``
+    (exclusive) is a non-empty range within ``size`` bytes (``begin`` may
+    count from the end when negative). For bodies that take a range as
+    given rather than clamp it (quart-trio's file body)."""
+    if begin >= end or abs(begin) > size or end > size:
+        raise RequestedRangeNotSatisfiable(size)
 
 
 @functools.lru_cache(maxsize=64)
