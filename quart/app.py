@@ -39,6 +39,7 @@ from .routing import QuartRule
 from .sansio.app import App
 from .sansio.app import _HookChain
 from .scaffold import AsyncFile
+from .scaffold import _sentinel
 from .sessions import SessionMixin
 from .signals import appcontext_tearing_down
 from .signals import got_request_exception
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
     from .typing import Scope
 
 T = TypeVar("T")
-_sentinel: Any = object()
 
 
 async def _traceback_response(error: Exception) -> Response:

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
+from .scaffold import _sentinel
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
 from .signals import send_signal
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from .wrappers import Websocket
 
 F = TypeVar("F", bound=Callable[..., Any])
-_sentinel: Any = object()
 
 
 class _AppCtxGlobals:

@@ -37,6 +37,7 @@ from .typing import T_url_defaults
 from .typing import T_url_value_preprocessor
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: The one "no argument given" marker of the package (Flask has one too).
 _sentinel: Any = object()
 
 

@@ -47,7 +47,6 @@ def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
         call = functools.partial(context.run, func, *args, **kwargs)
         return await loop.run_in_executor(None, call)
 
-    _run_sync_wrapper._quart_sync_wrapped = True  # type: ignore[attr-defined]
     return _run_sync_wrapper
 
 

@@ -57,12 +57,6 @@ def driving() -> bool:
     return _state.depth > 0
 
 
-def caller_is_async(depth: int = 1) -> bool:
-    """Whether the frame ``depth`` levels above the caller of this function
-    is a coroutine or async generator."""
-    return bool(sys._getframe(depth + 1).f_code.co_flags & ASYNC_FLAGS)
-
-
 def drive(awaitable: Awaitable[T], what: str) -> T:
     """Run ``awaitable`` to completion in place, without an event loop
     waiting on it; raise :class:`SyncCallError` if it has to wait for I/O."""
