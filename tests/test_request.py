@@ -1182,3 +1182,47 @@ async def test_request_in_test_request_context(app: Quart) -> None:
         assert request.headers["X-H"] == "v"
         assert (await request.form)["a"] == "b"
         assert (await request.values).to_dict() == {"y": "1", "a": "b"}
+
+
+# -- using a body value without await ----------------------------------------------
+
+MISUSES = {
+    "form item": (lambda: request.form["x"], "(await request.form)['x']"),
+    "form get": (lambda: request.form.get("x"), "(await request.form).get"),
+    "form in": (lambda: "x" in request.form, "'x' in (await request.form)"),
+    "files truth": (lambda: bool(request.files), "if (await request.files):"),
+    "values iter": (lambda: list(request.values), "for item in (await request.values)"),
+    "json item": (lambda: request.json["a"], "(await request.json)['a']"),
+    "data decode": (lambda: request.data.decode(), "(await request.data).decode"),
+}
+
+
+@pytest.mark.parametrize(("misuse", "fix"), list(MISUSES.values()), ids=list(MISUSES))
+async def test_body_value_without_await_says_what_to_write(
+    app: Quart, client: QuartClient, misuse: Any, fix: str
+) -> None:
+    import gc
+    import warnings
+
+    @app.post("/")
+    async def index() -> Any:
+        return misuse()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError) as error:
+            await client.post("/", json={"a": 1})
+        gc.collect()
+    assert f'"{fix}"' in str(error.value)
+    assert "must be awaited" in str(error.value)
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+async def test_awaited_body_values_are_unchanged(app: Quart) -> None:
+    async with app.test_request_context("/", method="POST", form={"x": "1"}):
+        value = request.form
+        assert "await request.form" in repr(value)
+        assert not hasattr(value, "get")  # duck typing sees no mapping
+        assert (await value)["x"] == "1"
+        assert (await request.values)["x"] == "1"
+        assert await request.data == b"x=1"

@@ -8,7 +8,9 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
 from typing import Any
+from typing import Generic
 from typing import NoReturn
+from typing import TypeVar
 
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import Headers
@@ -39,6 +41,7 @@ SERVER_PUSH_HEADERS_TO_COPY = frozenset(
 )
 
 _UNSET: Any = object()
+T = TypeVar("T")
 # Body states: nothing read yet, reading, everything read.
 _FRESH, _READING, _DONE = 0, 1, 2
 
@@ -298,6 +301,82 @@ class Body:
             self._drained.set()
 
 
+#: Stands for the awaited value in the expressions NotAwaitedError suggests.
+_VALUE = "\x00value\x00"
+#: The variable name suggested for an awaited value, where not its own.
+_VARIABLES = {"json": "payload", "data": "body"}
+
+
+class NotAwaitedError(TypeError, AttributeError):
+    """An awaitable request value (``request.form``, ...) was used as the
+    value itself; the message says what to write instead."""
+
+
+class AwaitableValue(Generic[T]):
+    """What ``request.form``, ``files``, ``values``, ``json`` and ``data``
+    return: ``await`` it for the value.
+
+    Used as the value without ``await`` (``request.form["name"]``,
+    ``request.json.get("id")``, ``if request.files:``) it raises
+    :class:`NotAwaitedError`, a :class:`TypeError`, that shows the line to
+    write, such as ``(await request.form)['name']``. The body is read only
+    when awaited, so a mistake leaves no coroutine behind to warn that it
+    was never awaited.
+    """
+
+    __slots__ = ("_name", "_read", "_request")
+
+    def __init__(
+        self,
+        read: Callable[[Request], Awaitable[T]],
+        request: Request,
+        name: str,
+    ) -> None:
+        self._read = read
+        self._request = request
+        self._name = name
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._read(self._request).__await__()
+
+    def close(self) -> None:
+        """Nothing to release: the body is read only when awaited (this
+        lets code that closes unused coroutines treat it as one)."""
+
+    def __repr__(self) -> str:
+        return f"<awaitable request.{self._name}: use 'await request.{self._name}'>"
+
+    def _misused(self, expression: str) -> NotAwaitedError:
+        name = self._name
+        variable = _VARIABLES.get(name, name)
+        written = expression.replace(_VALUE, f"(await request.{name})")
+        return NotAwaitedError(
+            f'request.{name} must be awaited: write "{written}", or'
+            f' "{variable} = await request.{name}" first. It is awaitable'
+            " because reading the body may have to wait for the client."
+        )
+
+    def __getitem__(self, key: Any) -> NoReturn:
+        raise self._misused(f"{_VALUE}[{key!r}]")
+
+    def __contains__(self, key: Any) -> NoReturn:
+        raise self._misused(f"{key!r} in {_VALUE}")
+
+    def __iter__(self) -> NoReturn:
+        raise self._misused(f"for item in {_VALUE}")
+
+    def __len__(self) -> NoReturn:
+        raise self._misused(f"len({_VALUE})")
+
+    def __bool__(self) -> NoReturn:
+        raise self._misused(f"if {_VALUE}:")
+
+    def __getattr__(self, attribute: str) -> NoReturn:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        raise self._misused(f"{_VALUE}.{attribute}")
+
+
 def _content_length(headers: Headers) -> int | None:
     """The declared body length (``None`` if absent, invalid or chunked),
     without the lookups that raise and catch a KeyError per absent header."""
@@ -487,9 +566,9 @@ class Request(BaseRequestWebsocket):
         return data
 
     @property
-    def data(self) -> Awaitable[bytes]:
+    def data(self) -> AwaitableValue[bytes]:
         """Awaitable raw body: ``await request.data``."""
-        return self.get_data()
+        return AwaitableValue(Request.get_data, self, "data")
 
     async def _load_form_data(self) -> None:
         if self._form is not None:
@@ -542,21 +621,21 @@ class Request(BaseRequestWebsocket):
         return CombinedMultiDict(sources)
 
     @property
-    def form(self) -> Awaitable[MultiDict[str, str]]:
+    def form(self) -> AwaitableValue[MultiDict[str, str]]:
         """Awaitable form fields of a urlencoded or multipart body; a
         malformed body is a 400, one past the form limits a 413."""
-        return self._get_form()
+        return AwaitableValue(Request._get_form, self, "form")
 
     @property
-    def files(self) -> Awaitable[MultiDict[str, FileStorage]]:
+    def files(self) -> AwaitableValue[MultiDict[str, FileStorage]]:
         """Awaitable uploaded files (:class:`~quart.datastructures.FileStorage`)
         of a multipart body."""
-        return self._get_files()
+        return AwaitableValue(Request._get_files, self, "files")
 
     @property
-    def values(self) -> Awaitable[CombinedMultiDict[str, str]]:
+    def values(self) -> AwaitableValue[CombinedMultiDict[str, str]]:
         """Awaitable ``args`` combined with ``form`` (just ``args`` for GET)."""
-        return self._get_values()
+        return AwaitableValue(Request._get_values, self, "values")
 
     # -- HTTP/2 extras ----------------------------------------------------
     async def send_push_promise(self, path: str) -> None:
@@ -586,9 +665,9 @@ class Request(BaseRequestWebsocket):
 
     # -- JSON -------------------------------------------------------------
     @property
-    def json(self) -> Awaitable[Any]:
+    def json(self) -> AwaitableValue[Any]:
         """Awaitable parsed JSON body; 415 if the body is not JSON."""
-        return self.get_json()
+        return AwaitableValue(Request.get_json, self, "json")
 
     async def get_json(
         self, force: bool = False, silent: bool = False, cache: bool = True
