@@ -96,7 +96,7 @@ def _patch_preload() -> None:
     async view) finds ``request.form`` ready. A method wrapper rather than a
     ``quart_request_started`` hook: it costs a third of a hook per request,
     and a ``GET`` pays one set lookup."""
-    from quart.globals import _cv_request
+    from quart.globals import request_ctx
 
     original = Quart.preprocess_request
 
@@ -107,8 +107,9 @@ def _patch_preload() -> None:
     def preprocess_request(
         self: Quart, request_context: RequestContext | None = None
     ) -> Any:
-        # Sync, returning the awaitable: no extra coroutine per request.
-        ctx = request_context or _cv_request.get()
+        # Sync, returning the awaitable: no extra coroutine per request. The
+        # core passes the context; other callers get the current one.
+        ctx = request_context or request_ctx
         request = ctx.request
         if (
             request.method in BODYLESS_METHODS
