@@ -120,17 +120,12 @@ class _BodyState:
 
     __slots__ = (
         "body_done",
-        "buffer",
-        "buffered",
         "disconnected",
         "pump",
         "pump_wanted",
-        "readable",
         "reading",
         "received",
         "request",
-        "resume_at",
-        "wanted",
     )
 
     def __init__(self) -> None:
@@ -141,12 +136,7 @@ class _BodyState:
         self.reading = False  # the handler awaits ``receive`` itself
         self.disconnected = False
         self.body_done = False
-        self.buffer: deque[bytes] = deque()
-        self.buffered = 0
         self.received = 0  # body bytes read from the server so far
-        self.readable: asyncio.Event | None = None  # the reader buffered more
-        self.wanted: asyncio.Event | None = None  # the handler wants more
-        self.resume_at = BODY_BUFFER_SIZE  # the reader reads on at this level
 
 
 class ASGIHTTPConnection:
@@ -220,6 +210,9 @@ class ASGIHTTPConnection:
         scope = self.scope
         root_path, path = scope_path(scope)
         source = None if self._receive is None else self._next_chunk
+        # The limits now, from the app: the body may be made where no app
+        # context is (by handle_messages).
+        config = self.app.config
         extensions = scope.get("extensions")
         if extensions:  # HTTP/2 and later: server push and early hints
             request = self.app.request_class(
@@ -231,6 +224,8 @@ class ASGIHTTPConnection:
                 root_path,
                 scope.get("http_version", "1.1"),
                 scope,
+                max_content_length=config["MAX_CONTENT_LENGTH"],
+                body_timeout=config["BODY_TIMEOUT"],
                 body=source,
                 send_push_promise=(
                     self._send_push_promise
@@ -253,6 +248,8 @@ class ASGIHTTPConnection:
                 root_path,
                 scope.get("http_version", "1.1"),
                 scope,
+                max_content_length=config["MAX_CONTENT_LENGTH"],
+                body_timeout=config["BODY_TIMEOUT"],
                 body=source,
             )
         if root_path and not under_root_path(scope["path"], root_path):
@@ -379,95 +376,79 @@ class ASGIHTTPConnection:
             state.request = request
         elif state.pump is None and not state.disconnected:
             state.pump = asyncio.get_running_loop().create_task(
-                self.handle_messages(request, self._receive),  # type: ignore[arg-type]
-                context=_WATCH_CONTEXT,
+                self._watch(request), context=_WATCH_CONTEXT
             )
+
+    async def _watch(self, request: Request) -> None:
+        """:meth:`handle_messages`, then cancel the handler if the client
+        went away."""
+        await self.handle_messages(request, self._receive)  # type: ignore[arg-type]
+        state = self._state
+        if state is not None and state.disconnected and self._task is not None:
+            self._task.cancel()
 
     async def handle_messages(
         self, request: Request, receive: ASGIReceiveCallable
     ) -> None:
-        """Read the client's messages while ``request`` is handled: the body
-        into a buffer, then the disconnect, which cancels the handler.
+        """Read the client's messages while ``request`` is handled, until it
+        goes away: the body is pushed into ``request.body`` (``append``,
+        ``set_complete``), then the disconnect ends this.
 
         The reader stays at most :data:`BODY_BUFFER_SIZE` bytes ahead of the
-        handler, and past ``MAX_CONTENT_LENGTH`` it reads only when the
+        handler, and past ``max_content_length`` it reads only when the
         handler asks for more, so a body that is too large is not read on
-        after the handler refused it.
+        after the handler refused it (:meth:`Body.wait_for_reader
+        <quart.wrappers.Body.wait_for_reader>`, with the app's
+        ``event_class``).
         """
         state = self._body_state()
-        limit = self.app.config["MAX_CONTENT_LENGTH"]
+        event_class = self.app.event_class
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 state.disconnected = True
-                if state.readable is not None:
-                    state.readable.set()
-                if self._task is not None:
-                    self._task.cancel()
                 return
             if state.body_done:
                 # More body after the end breaks the protocol; stop reading
                 # rather than spin on a server that never blocks.
                 return
+            body = request.body
             chunk = message.get("body", b"")
             if chunk:
-                state.buffer.append(chunk)
-                state.buffered += len(chunk)
                 state.received += len(chunk)
+                body.append(chunk)
             if not message.get("more_body", False):
                 state.body_done = True
-            if state.readable is not None:
-                state.readable.set()
-            if state.body_done:
-                continue
-            if limit is not None and state.received > limit:
-                state.resume_at = -1  # from now on, only when asked
-            if state.buffered > state.resume_at:
-                if state.wanted is None:
-                    state.wanted = asyncio.Event()
-                state.wanted.clear()
-                await state.wanted.wait()
+                body.set_complete()
+            else:
+                await body.wait_for_reader(event_class, BODY_BUFFER_SIZE)
 
-    async def _next_chunk(self) -> tuple[bytes, bool]:
-        """The next ``(data, more_body)`` of the request body."""
+    async def _next_chunk(self) -> tuple[bytes, bool] | None:
+        """The request body's source: the next ``(data, more_body)`` read
+        from ``receive`` here, or ``None`` once :meth:`handle_messages`
+        runs and pushes the body instead."""
         state = self._body_state()
-        if state.pump is None:
-            if state.disconnected:
-                raise ClientDisconnected()
-            state.reading = True
-            try:
-                message = await self._receive()  # type: ignore[misc]
-            finally:
-                state.reading = False
-            if message["type"] == "http.disconnect":
-                state.disconnected = True
-                raise ClientDisconnected()
-            chunk: bytes = message.get("body", b"")
-            state.received += len(chunk)
-            more = bool(message.get("more_body", False))
-            state.body_done = not more
-            if state.pump_wanted and state.request is not None:
-                request, state.request = state.request, None
-                state.pump_wanted = False
-                self._start_pump(request, body_asked=True)
-            return chunk, more
-        buffer = state.buffer
-        while not buffer:
-            if state.body_done:
-                return b"", False
-            if state.disconnected:
-                raise ClientDisconnected()
-            if state.wanted is not None:
-                state.wanted.set()  # the reader paused: the handler asks
-            if state.readable is None:
-                state.readable = asyncio.Event()
-            state.readable.clear()
-            await state.readable.wait()
-        chunk = buffer.popleft()
-        state.buffered -= len(chunk)
-        if state.wanted is not None and state.buffered <= state.resume_at:
-            state.wanted.set()
-        return chunk, bool(buffer) or not state.body_done
+        if state.pump is not None:
+            return None
+        if state.disconnected:
+            raise ClientDisconnected()
+        state.reading = True
+        try:
+            message = await self._receive()  # type: ignore[misc]
+        finally:
+            state.reading = False
+        if message["type"] == "http.disconnect":
+            state.disconnected = True
+            raise ClientDisconnected()
+        chunk: bytes = message.get("body", b"")
+        state.received += len(chunk)
+        more = bool(message.get("more_body", False))
+        state.body_done = not more
+        if state.pump_wanted and state.request is not None:
+            request, state.request = state.request, None
+            state.pump_wanted = False
+            self._start_pump(request, body_asked=True)
+        return chunk, more
 
 
 class ASGIWebsocketConnection:
@@ -754,14 +735,10 @@ class ASGIWebsocketConnection:
         self, send: ASGISendCallable, headers: Headers, subprotocol: str | None
     ) -> None:
         """Complete the handshake, with extra response ``headers`` and the
-        chosen ``subprotocol``. Once accepted this does nothing (as in
-        Quart: a send may accept first, every time)."""
-        if self._closed:
-            if self._disconnect is not None:
-                raise self._disconnected()
-            raise RuntimeError("The websocket was already closed.")
-        if self._accepted:
-            return
+        chosen ``subprotocol``. Once accepted or closed this does nothing
+        (as in Quart, a send or receive may accept first, every time)."""
+        if self._accepted or self._closed:
+            return  # a send, a receive or a close after it tells of the end
         message: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
             message["headers"] = encode_headers(headers)

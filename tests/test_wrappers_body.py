@@ -265,3 +265,63 @@ async def test_close_closes_uploaded_files(app: Quart, client: QuartClient) -> N
 
     await client.post("/", files={"f": FileStorage(BytesIO(b"x"), filename="f")})
     assert closed == [True]
+
+
+# -- a subclass with its own state (quart-trio's TrioBody) ---------------------------
+
+
+class _OwnStateBody(Body):
+    """Sets only the five attributes quart-trio's TrioBody sets, with events
+    of its own kind, and relies on every inherited method."""
+
+    def __init__(
+        self, expected_content_length: int | None, max_content_length: int | None
+    ) -> None:
+        self._data = bytearray()
+        self._complete = asyncio.Event()
+        self._has_data = asyncio.Event()
+        self._max_content_length = max_content_length
+        self._must_raise: Exception | None = None
+
+
+async def test_subclass_with_its_own_state_is_pushed_into_and_read() -> None:
+    body = _OwnStateBody(None, None)
+    reader = asyncio.ensure_future(body.read())
+    body.append(b"ab")
+    body.append(b"cd")
+    body.set_complete()
+    assert await _bounded(reader) == b"abcd"
+    assert await _bounded(body) == b"abcd"  # kept
+    assert [chunk async for chunk in body] == [b"abcd"]
+    body.clear()
+    assert await _bounded(body) == b""
+
+
+async def test_subclass_iterated_while_pushed_and_its_limit() -> None:
+    body = _OwnStateBody(None, 5)
+
+    async def produce() -> None:
+        for part in (b"12", b"34"):
+            await asyncio.sleep(0)
+            body.append(part)
+        body.set_complete()
+
+    producer = asyncio.ensure_future(produce())
+    assert b"".join(await _bounded(_collect(body))) == b"1234"
+    await _bounded(producer)
+    over = _OwnStateBody(None, 3)
+    over.set_result(b"1234")
+    with pytest.raises(RequestEntityTooLarge):
+        await _bounded(over)
+
+
+async def test_wait_for_reader_pauses_the_producer_until_the_reader_asks() -> None:
+    body = Body(None, None)
+    body.append(b"x" * 10)
+    paused = asyncio.ensure_future(body.wait_for_reader(asyncio.Event, 5))
+    await asyncio.sleep(0.01)
+    assert not paused.done()  # 10 unread bytes, more than 5
+    assert await _bounded(body.get()) == b"x" * 10
+    await _bounded(paused)
+    body.append(b"y")
+    await _bounded(body.wait_for_reader(asyncio.Event, 5))  # under: no wait

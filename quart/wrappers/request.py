@@ -29,8 +29,9 @@ from ..typing import Scope
 from .base import BaseRequestWebsocket
 from .base import ClientDisconnectedError
 
-#: Returns the next ``(data, more_body)`` chunk of a request body.
-BodySource = Callable[[], Awaitable[tuple[bytes, bool]]]
+#: Returns the next ``(data, more_body)`` chunk of a request body, or
+#: ``None`` once a producer pushes the body instead.
+BodySource = Callable[[], Awaitable[tuple[bytes, bool] | None]]
 #: Sends an HTTP/2 push promise: ``(path, request headers)``.
 PushPromiseSender = Callable[[str, Headers], Awaitable[None]]
 #: Sends a 103 Early Hints response: a list of ``Link`` header values.
@@ -42,8 +43,6 @@ SERVER_PUSH_HEADERS_TO_COPY = frozenset(
 
 _UNSET: Any = object()
 T = TypeVar("T")
-# Body states: nothing read yet, reading, everything read.
-_FRESH, _READING, _DONE = 0, 1, 2
 
 
 def _config(key: str) -> Any:
@@ -65,55 +64,56 @@ class Body:
     kept, so awaiting it again (or iterating it) gives it again; a body
     iterated is not, and awaiting it afterwards gives what is left.
 
-    The data comes from one of two places. The ASGI layer gives it a
-    *source* (:meth:`set_source`) that it pulls chunks from on demand.
-    Without one, a producer pushes the data in: :meth:`put` (waiting while
-    a chunk is unread), :meth:`append`, :meth:`set_complete`,
-    :meth:`set_result` and :meth:`disconnect`; this is how a body is built
-    by hand, in tests or by another server adapter.
+    The data is pushed in, as in Quart: the ASGI layer's
+    ``handle_messages`` (or a test, or another server adapter) calls
+    :meth:`append` for each chunk and :meth:`set_complete` at the end
+    (:meth:`set_result` for both at once, :meth:`put` to wait while data
+    is unread, :meth:`disconnect` if the client goes away). A *source*
+    (:meth:`set_source`) lets the reader pull instead when nobody pushes:
+    each ``(data, more_body)`` it returns is pushed in through the same
+    methods, and ``None`` means a producer is pushing, so the reader waits.
+
+    A subclass may build its own state instead of calling this
+    ``__init__`` (quart-trio's ``TrioBody``): every method works from
+    ``_data`` (a bytearray), ``_complete`` and ``_has_data`` (events with
+    ``set``, ``clear``, ``is_set`` and async ``wait``),
+    ``_max_content_length`` and ``_must_raise`` (an exception for the
+    reader). Such a body leaves ``timeout`` to its request, as quart-trio's
+    request does; this class's waits, and so its timeout, are asyncio's.
 
     :param expected_content_length: the declared ``Content-Length``, if
         any; a declared length over the limit is refused before any data.
     :param max_content_length: the most bytes accepted, or ``None``.
     """
 
-    __slots__ = (
-        "_complete",
-        "_data",
-        "_deadline",
-        "_disconnected",
-        "_drained",
-        "_pending",
-        "_pushed",
-        "_readable",
-        "_received",
-        "_replay",
-        "_source",
-        "_state",
-        "expected_content_length",
-        "max_content_length",
-        "timeout",
-    )
+    # State read from these defaults until first set (see above).
+    expected_content_length: int | None = None
+    #: Seconds allowed for the whole body, counted from the first read.
+    timeout: float | None = None
+    _source: BodySource | None = None
+    _timed = False  # made by this __init__: the timeout is enforced here
+    _deadline: float | None = None
+    _received = 0  # bytes pushed in all (the limit counts these)
+    _consumed = False  # a chunk was taken (iterated or cleared): not kept
+    _replay = True  # the next iteration starts with the kept body
+    _drained: Any = None  # a paused producer's event: set when the reader asks
 
     def __init__(
         self, expected_content_length: int | None, max_content_length: int | None
     ) -> None:
         self.expected_content_length = expected_content_length
-        self.max_content_length = max_content_length
-        #: Seconds allowed for the whole body, counted from the first read.
-        self.timeout: float | None = None
-        self._source: BodySource | None = None
-        self._data: bytes | None = None
-        self._replay = True
-        self._state = _FRESH
-        self._received = 0
-        self._deadline: float | None = None
-        self._pending = bytearray()
-        self._pushed = 0
-        self._complete = False
-        self._disconnected = False
-        self._readable: asyncio.Event | None = None
-        self._drained: asyncio.Event | None = None
+        self._data = bytearray()
+        self._complete = asyncio.Event()
+        self._has_data = asyncio.Event()
+        self._max_content_length = max_content_length
+        self._must_raise: Exception | None = None
+        self._timed = True
+        if (
+            expected_content_length is not None
+            and max_content_length is not None
+            and expected_content_length > max_content_length
+        ):
+            self._must_raise = RequestEntityTooLarge()
 
     @classmethod
     def from_data(cls, data: bytes) -> Body:
@@ -123,16 +123,34 @@ class Body:
         return body
 
     def set_source(self, source: BodySource) -> None:
-        """Read the body from ``source``, an async callable returning the
-        next ``(data, more_body)``, when (and only as fast as) it is read."""
+        """Let the reader pull from ``source``, an async callable returning
+        the next ``(data, more_body)``, or ``None`` once a producer pushes
+        instead."""
         self._source = source
 
     @property
+    def max_content_length(self) -> int | None:
+        """The most bytes accepted (413 beyond); may be changed while the
+        body is read."""
+        return self._max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+        if isinstance(self._must_raise, RequestEntityTooLarge):
+            self._must_raise = None
+        expected = self.expected_content_length
+        if value is not None and expected is not None and expected > value:
+            self._must_raise = RequestEntityTooLarge()
+
+    @property
     def data(self) -> bytes | None:
-        """The whole body if it has been received and kept (by awaiting it,
-        :meth:`set_result`, or a test request), else ``None``. Never
-        waits: this is how sync code asks whether the body is there."""
-        return self._data
+        """The whole body if it has been received and kept, else ``None``.
+        Never waits: this is how sync code asks whether the body is
+        there."""
+        if self._complete.is_set() and not self._consumed:
+            return bytes(self._data)
+        return None
 
     # -- reading --------------------------------------------------------------
     def __await__(self) -> Generator[Any, None, bytes]:
@@ -155,150 +173,146 @@ class Body:
         :class:`~quart.wrappers.ClientDisconnectedError` if the client goes
         away first.
         """
+        await self._fill(False)
         data = self._data
-        if data is not None:
+        if self._complete.is_set() and not self._consumed:
+            # The whole body, kept for later reads: once per iteration.
             if self._replay:
                 self._replay = False
-                return data
+                return bytes(data)
             return b""
-        state = self._state
-        if state == _DONE:
-            return b""
-        if state == _FRESH:
-            self._start()
-        while True:
-            chunk, more = await self._next()
-            if not more:
-                self._state = _DONE
-            if chunk:
-                self._received += len(chunk)
-                limit = self.max_content_length
-                if limit is not None and self._received > limit:
-                    raise RequestEntityTooLarge()
-                return chunk
-            if not more:
-                return b""
+        if not data:
+            return b""  # complete
+        chunk = bytes(data)
+        data.clear()
+        self._consumed = True
+        self._has_data.clear()
+        self._reader_asks()
+        return chunk
 
     async def read(self, cache: bool = True) -> bytes:
         """The rest of the body (all of it, unless it was partly iterated);
-        kept for later reads if ``cache`` and read whole here."""
-        data = self._data
-        if data is not None:
-            return data
-        whole = self._state == _FRESH
-        data = await self.get()
-        if self._state != _DONE:  # several chunks: collect them
-            chunks = [data]
-            while chunk := await self.get():
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        if cache and whole:
-            self._data = data
-            self._replay = False
+        kept for later reads if ``cache``."""
+        await self._fill(True)
+        data = bytes(self._data)
+        if not cache:
+            self._data.clear()
+            self._consumed = True
         return data
 
-    def _start(self) -> None:
-        limit = self.max_content_length
-        expected = self.expected_content_length
-        if limit is not None and expected is not None and expected > limit:
-            raise RequestEntityTooLarge()
-        self._state = _READING
-        if self.timeout is not None:
-            self._deadline = asyncio.get_running_loop().time() + self.timeout
+    async def _fill(self, whole: bool) -> None:
+        """Wait until there is data to read (``whole``: all of it), pulling
+        from the source while nobody pushes."""
+        if self._timed and self.timeout is not None and not self._complete.is_set():
+            # Nothing to wait for once complete (the Flask shim reads a
+            # complete body without an event loop).
+            deadline = self._deadline
+            if deadline is None:
+                loop = asyncio.get_running_loop()
+                deadline = self._deadline = loop.time() + self.timeout
+            try:
+                async with asyncio.timeout_at(deadline) as scope:
+                    await self._wait(whole)
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                raise RequestTimeout() from None
+        else:
+            await self._wait(whole)
 
-    async def _next(self) -> tuple[bytes, bool]:
-        source = self._source or self._next_pushed
-        try:
-            if self._deadline is None:
-                return await source()
-            async with asyncio.timeout_at(self._deadline):
-                return await source()
-        except TimeoutError:
-            raise RequestTimeout() from None
-        except ClientDisconnected as error:
-            if isinstance(error, ClientDisconnectedError):
-                raise
-            raise ClientDisconnectedError() from None
+    async def _wait(self, whole: bool) -> None:
+        complete = self._complete
+        while True:
+            if self._must_raise is not None:
+                raise self._must_raise
+            limit = self._max_content_length
+            if limit is not None and self._received > limit:
+                raise RequestEntityTooLarge()
+            if complete.is_set() or (self._data and not whole):
+                return
+            source = self._source
+            if source is not None:
+                try:
+                    result = await source()
+                except ClientDisconnected as error:
+                    if isinstance(error, ClientDisconnectedError):
+                        raise
+                    raise ClientDisconnectedError() from None
+                if result is not None:
+                    chunk, more = result
+                    if chunk:
+                        self.append(chunk)
+                    if not more:
+                        self.set_complete()
+                    continue
+                self._source = None  # a producer pushes from now on
+            self._reader_asks()
+            has_data = self._has_data
+            has_data.clear()
+            await has_data.wait()
+
+    def _reader_asks(self) -> None:
+        """Resume a producer paused in :meth:`wait_for_reader`."""
+        drained = self._drained
+        if drained is not None:
+            self._drained = None
+            drained.set()
 
     # -- pushing --------------------------------------------------------------
-    async def _next_pushed(self) -> tuple[bytes, bool]:
-        while not (self._pending or self._complete or self._pushed_too_much()):
-            if self._disconnected:
-                raise ClientDisconnectedError()
-            if self._readable is None:
-                self._readable = asyncio.Event()
-            self._readable.clear()
-            await self._readable.wait()
-        if self._pushed_too_much():
-            raise RequestEntityTooLarge()
-        data = bytes(self._pending)
-        self._pending.clear()
-        if self._drained is not None:
-            self._drained.set()
-        return data, not self._complete
-
-    def _pushed_too_much(self) -> bool:
-        limit = self.max_content_length
-        return limit is not None and self._pushed > limit
-
-    def _wake(self) -> None:
-        if self._readable is not None:
-            self._readable.set()
-
     def append(self, data: bytes) -> None:
-        """Add ``data`` to the body (the producer's side). Data past
-        ``max_content_length`` is not held: reading then raises 413."""
-        if not data:
-            return
-        self._pushed += len(data)
-        if self._pushed_too_much():
-            self._pending.clear()
-        else:
-            self._pending += data
-        self._wake()
-
-    async def put(self, data: bytes) -> None:
-        """Add ``data`` once the previous chunk has been read, so a producer
-        never holds more than one unread chunk (backpressure)."""
-        while self._pending and not self._disconnected:
-            if self._drained is None:
-                self._drained = asyncio.Event()
-            self._drained.clear()
-            await self._drained.wait()
-        self.append(data)
+        """Add ``data`` to the body (the producer's side). Reading raises
+        413 once more than ``max_content_length`` bytes were added."""
+        if data:
+            self._data += data
+            self._received += len(data)
+            self._has_data.set()
 
     def set_complete(self) -> None:
         """The body has been pushed in full."""
-        self._complete = True
-        self._wake()
+        self._complete.set()
+        self._has_data.set()
 
     def set_result(self, data: bytes) -> None:
         """The whole body is ``data`` (tests, or code that already has it)."""
-        if self._state == _FRESH and not self._pending and self._data is None:
-            self._data = bytes(data)
-            self._replay = True
-            self._complete = True
-            self._wake()
-        else:
-            self.append(data)
-            self.set_complete()
+        self.append(data)
+        self.set_complete()
+
+    async def wait_for_reader(
+        self, event_class: Callable[[], Any], buffer_size: int
+    ) -> None:
+        """The producer's backpressure, after an :meth:`append`: with more
+        than ``buffer_size`` bytes unread, or more than
+        ``max_content_length`` received, wait until the reader asks for
+        more (so a body the handler refused is not read on). The event
+        waited on comes from ``event_class`` (the app's), so any event loop
+        works."""
+        limit = self._max_content_length
+        if len(self._data) > buffer_size or (
+            limit is not None and self._received > limit
+        ):
+            event = self._drained = event_class()
+            await event.wait()
+
+    async def put(self, data: bytes) -> None:
+        """Add ``data`` once the previous chunk has been read, so a producer
+        never holds more than one unread chunk."""
+        while self._data and self._must_raise is None:
+            event = self._drained = asyncio.Event()
+            await event.wait()
+        self.append(data)
 
     def clear(self) -> None:
         """Drop the data held: pushed data not yet read and a kept body."""
-        self._pending.clear()
-        if self._data is not None:
-            self._data = None
-            self._state = _DONE
-        if self._drained is not None:
-            self._drained.set()
+        self._data.clear()
+        self._consumed = True
+        self._reader_asks()
 
     def disconnect(self) -> None:
         """The client went away: a read waiting for more data raises
         :class:`~quart.wrappers.ClientDisconnectedError`."""
-        self._disconnected = True
-        self._wake()
-        if self._drained is not None:
-            self._drained.set()
+        self._must_raise = ClientDisconnectedError()
+        self._has_data.set()
+        self._reader_asks()
 
 
 #: Stands for the awaited value in the expressions NotAwaitedError suggests.
@@ -434,7 +448,7 @@ class Request(BaseRequestWebsocket):
     _body_timeout: float | None = _UNSET
     _max_form_memory_size: int | None = _UNSET
     _max_form_parts: int | None = _UNSET
-    _parsing_lock: asyncio.Lock | None = None
+    _form_lock: Any = None
 
     def __init__(
         self,
@@ -469,6 +483,15 @@ class Request(BaseRequestWebsocket):
                 self._body = body
             else:
                 self._body_source = body
+
+    @property
+    def _parsing_lock(self) -> Any:
+        """Serialises form parsing (made on first use, from
+        :attr:`lock_class`; Quart's name, which subclasses use)."""
+        lock = self._form_lock
+        if lock is None:
+            lock = self._form_lock = self.lock_class()
+        return lock
 
     @property
     def body(self) -> Body:
@@ -573,9 +596,9 @@ class Request(BaseRequestWebsocket):
     async def _load_form_data(self) -> None:
         if self._form is not None:
             return
-        lock = self._parsing_lock
+        lock = self._form_lock
         if lock is None:
-            lock = self._parsing_lock = self.lock_class()
+            lock = self._form_lock = self.lock_class()
         async with lock:
             if self._form is not None:
                 return

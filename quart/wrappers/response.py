@@ -157,14 +157,19 @@ class IterableBody(ResponseBody):
     closed when sending ends, so their cleanup runs even on disconnect.
     """
 
+    # Until first iterated; a subclass's __init__ may set only ``iter``
+    # (quart-trio's).
+    _iterator: AsyncIterator[Any] | None = None
+
     def __init__(self, iterable: AsyncIterable[Any] | Iterable[Any]) -> None:
+        #: The async iterable sent (Quart's name).
+        self.iter: AsyncIterable[Any]
         if isinstance(iterable, AsyncIterable):
-            self.iterable: AsyncIterable[Any] = iterable
+            self.iter = iterable
         elif inspect.isgenerator(iterable):
-            self.iterable = run_sync_iterable(iterable)
+            self.iter = run_sync_iterable(iterable)
         else:
-            self.iterable = _aiter_sync(iterable)
-        self._iterator: AsyncIterator[Any] | None = None
+            self.iter = _aiter_sync(iterable)
 
     async def __aenter__(self) -> IterableBody:
         return self
@@ -181,7 +186,7 @@ class IterableBody(ResponseBody):
 
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._iterator is None:
-            self._iterator = aiter(self.iterable)
+            self._iterator = aiter(self.iter)
         return self._encoded(self._iterator)
 
     @staticmethod

@@ -135,6 +135,8 @@ class Websocket(BaseRequestWebsocket):
 
     #: The class a connection buffers received messages in.
     buffer_class = Buffer
+    # Set once :meth:`accept` (or the first receive) has accepted.
+    _accepted = False
 
     def __init__(
         self,
@@ -178,6 +180,8 @@ class Websocket(BaseRequestWebsocket):
         Raises :class:`WebsocketDisconnect` when the websocket is closed and
         every message received before that has been read.
         """
+        if not self._accepted:
+            await self.accept()  # receiving accepts first, as in Quart
         data = await self._receive()
         if websocket_received.receivers:
             await self._send_signal(websocket_received, data)
@@ -235,12 +239,13 @@ class Websocket(BaseRequestWebsocket):
         chosen ``subprotocol`` (one of :attr:`requested_subprotocols`).
 
         Only needed to pass headers or a subprotocol: the first send or
-        receive accepts otherwise. Accepting again does nothing; raises
-        :class:`RuntimeError` if the connection was already closed.
+        receive accepts otherwise. Accepting again, or once the websocket
+        is closed, does nothing.
         """
         if headers is not None and not isinstance(headers, CheckedHeaders):
             headers = CheckedHeaders(headers)
         await self._accept(headers, subprotocol)
+        self._accepted = True
 
     async def close(self, code: int, reason: str = "") -> None:
         """Close the websocket with ``code`` and ``reason`` (at most 123

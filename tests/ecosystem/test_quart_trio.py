@@ -28,18 +28,6 @@ from quart import websocket
 if TYPE_CHECKING:
     from quart_trio import QuartTrio
 
-# Expected to fail, loudly: Quart-Trio subclasses parts of Quart this project
-# does not have in Quart's shape yet (listed in docs/extensions.rst). Strict,
-# so the first run where they pass fails until this mark is removed.
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Quart-Trio needs Quart's ASGIHTTPConnection._create_request_from_scope/"
-        "_send_response, a push-model request Body and "
-        "quart.wrappers.response._raise_if_invalid_range"
-    ),
-)
-
 
 def make_app() -> QuartTrio:
     # Imported here so an import failure is this test's failure.
