@@ -188,6 +188,43 @@ class SessionInterface:
             session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
         )
 
+    def _set_session_cookie(
+        self, app: Quart, session: SessionMixin, response: Response, value: str
+    ) -> None:
+        """Set the session cookie to ``value`` with the configured attributes
+        and expiry, and vary the response on ``Cookie``."""
+        response.set_cookie(
+            self.get_cookie_name(app),
+            value,
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        _vary_cookie(response)
+
+    def _delete_session_cookie(self, app: Quart, response: Response) -> None:
+        """Delete the session cookie (same attributes it was set with), and
+        vary the response on ``Cookie``."""
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+        )
+        _vary_cookie(response)
+
+    @staticmethod
+    def _vary_on_cookie(response: Response) -> None:
+        """Add ``Cookie`` to the response's ``Vary`` header."""
+        _vary_cookie(response)
+
     async def open_session(self, app: Quart, request: Request) -> SessionMixin | None:
         """Load the session for ``request``; ``None`` means use a null session."""
         raise NotImplementedError
@@ -268,16 +305,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
         if not session:
             if session.modified:  # emptied in this request: delete the cookie
-                response.delete_cookie(
-                    self.get_cookie_name(app),
-                    domain=self.get_cookie_domain(app),
-                    path=self.get_cookie_path(app),
-                    secure=self.get_cookie_secure(app),
-                    partitioned=self.get_cookie_partitioned(app),
-                    samesite=self.get_cookie_samesite(app),
-                    httponly=self.get_cookie_httponly(app),
-                )
-                _vary_cookie(response)
+                self._delete_session_cookie(app, response)
             elif accessed:
                 _vary_cookie(response)
             return
@@ -290,18 +318,7 @@ class SecureCookieSessionInterface(SessionInterface):
         serializer = self.get_signing_serializer(app)
         assert serializer is not None
         value: str = serializer.dumps(dict(session))
-        response.set_cookie(
-            self.get_cookie_name(app),
-            value,
-            expires=self.get_expiration_time(app, session),
-            httponly=self.get_cookie_httponly(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            partitioned=self.get_cookie_partitioned(app),
-            samesite=self.get_cookie_samesite(app),
-        )
-        _vary_cookie(response)
+        self._set_session_cookie(app, session, response, value)
 
 
 def _vary_cookie(response: Response) -> None:

@@ -269,9 +269,9 @@ class RedisSessionInterface(SessionInterface):
         if not dict.__len__(session):
             if session.modified and session.sid is not None:
                 await self._run(["DEL", self.key(session.sid)])
-                self._delete_cookie(app, response)
-            if session.modified or accessed:
-                _vary_cookie(response)
+                self._delete_session_cookie(app, response)
+            elif session.modified or accessed:
+                self._vary_on_cookie(response)
             return
         if session.sid is None or session.regenerate_requested:
             old = session.sid
@@ -285,7 +285,7 @@ class RedisSessionInterface(SessionInterface):
             return
         if not self.should_set_cookie(app, session):
             if accessed:
-                _vary_cookie(response)
+                self._vary_on_cookie(response)
             return
         if session.cleared:
             commands = [["DEL", self.key(session.sid)]]
@@ -333,33 +333,6 @@ class RedisSessionInterface(SessionInterface):
     ) -> None:
         signer = self.get_signer(app)
         assert signer is not None and session.sid is not None
-        response.set_cookie(
-            self.get_cookie_name(app),
-            signer.sign(session.sid).decode("ascii"),
-            expires=self.get_expiration_time(app, session),
-            httponly=self.get_cookie_httponly(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            partitioned=self.get_cookie_partitioned(app),
-            samesite=self.get_cookie_samesite(app),
+        self._set_session_cookie(
+            app, session, response, signer.sign(session.sid).decode("ascii")
         )
-        _vary_cookie(response)
-
-    def _delete_cookie(self, app: Quart, response: Response) -> None:
-        response.delete_cookie(
-            self.get_cookie_name(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            partitioned=self.get_cookie_partitioned(app),
-            samesite=self.get_cookie_samesite(app),
-            httponly=self.get_cookie_httponly(app),
-        )
-
-
-def _vary_cookie(response: Response) -> None:
-    if response.headers.getlist("Vary"):
-        response.vary.add("Cookie")
-    else:
-        response.headers.add("Vary", "Cookie")
