@@ -23,6 +23,7 @@ from typing import cast
 
 from .cli import AppGroup
 from .scaffold import Scaffold
+from .scaffold import _adding_decorator
 from .scaffold import _endpoint_from_view_func
 from .scaffold import _sentinel
 from .scaffold import setupmethod
@@ -484,11 +485,7 @@ class Blueprint(Scaffold):
         """Register a Jinja filter for every template of the app (filters
         are app-wide): ``@bp.app_template_filter()`` or with a name."""
 
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _adding_decorator(self.add_app_template_filter, name)
 
     @setupmethod
     def add_app_template_filter(
@@ -503,11 +500,7 @@ class Blueprint(Scaffold):
     ) -> Callable[[T_template_test], T_template_test]:
         """Register a Jinja test for every template of the app."""
 
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _adding_decorator(self.add_app_template_test, name)
 
     @setupmethod
     def add_app_template_test(
@@ -522,11 +515,7 @@ class Blueprint(Scaffold):
     ) -> Callable[[T_template_global], T_template_global]:
         """Register a Jinja global for every template of the app."""
 
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _adding_decorator(self.add_app_template_global, name)
 
     @setupmethod
     def add_app_template_global(

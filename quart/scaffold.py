@@ -37,6 +37,7 @@ from .typing import T_url_defaults
 from .typing import T_url_value_preprocessor
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 #: The one "no argument given" marker of the package (Flask has one too).
 _sentinel: Any = object()
 
@@ -52,6 +53,18 @@ def setupmethod(f: F) -> F:
         return f(self, *args, **kwargs)
 
     return update_wrapper(wrapper_func, f)  # type: ignore[return-value]
+
+
+def _adding_decorator(add: Callable[..., None], name: str | None) -> Callable[[T], T]:
+    """The decorator of a ``template_filter``-style method: it hands the
+    decorated function and ``name`` to ``add`` (the method's non-decorator
+    form) and returns the function unchanged."""
+
+    def decorator(f: T) -> T:
+        add(f, name=name)
+        return f
+
+    return decorator
 
 
 def _endpoint_from_view_func(view_func: Callable[..., Any]) -> str:

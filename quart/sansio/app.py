@@ -56,6 +56,7 @@ from ..routing import QuartMap
 from ..routing import QuartRule
 from ..routing import URLMatcher
 from ..scaffold import Scaffold
+from ..scaffold import _adding_decorator
 from ..scaffold import _endpoint_from_view_func
 from ..scaffold import setupmethod
 from ..sessions import SessionInterface
@@ -591,11 +592,7 @@ class App(URLMatcher, Scaffold):
         """Register the decorated function as a Jinja filter (named
         ``name`` or after the function): ``@app.template_filter()``."""
 
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _adding_decorator(self.add_template_filter, name)
 
     @setupmethod
     def add_template_filter(
@@ -611,11 +608,7 @@ class App(URLMatcher, Scaffold):
         """Register the decorated function as a Jinja test
         (``{% if n is prime %}``): ``@app.template_test()``."""
 
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _adding_decorator(self.add_template_test, name)
 
     @setupmethod
     def add_template_test(
@@ -631,11 +624,7 @@ class App(URLMatcher, Scaffold):
         """Make the decorated function a global of every template:
         ``@app.template_global()``."""
 
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _adding_decorator(self.add_template_global, name)
 
     @setupmethod
     def add_template_global(
