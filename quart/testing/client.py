@@ -140,24 +140,27 @@ class QuartClient:
             for basic auth.
         :param subdomain: put in front of ``SERVER_NAME`` for ``Host``.
         """
-        response = await self._make_request(
-            path,
-            method,
-            headers,
-            data,
-            form,
-            files,
-            query_string,
-            json,
-            scheme,
-            root_path,
-            http_version,
-            scope_base,
-            auth,
-            subdomain,
-        )
         history: list[Response] = []
-        while follow_redirects and response.status_code in _REDIRECT_CODES:
+        send_headers, send_query, send_scheme = headers, query_string, scheme
+        while True:
+            response = await self._make_request(
+                path,
+                method,
+                send_headers,
+                data,
+                form,
+                files,
+                send_query,
+                json,
+                send_scheme,
+                root_path,
+                http_version,
+                scope_base,
+                auth,
+                subdomain,
+            )
+            if not (follow_redirects and response.status_code in _REDIRECT_CODES):
+                break
             if len(history) >= _MAX_REDIRECTS:
                 raise RuntimeError("Too many redirects.")
             history.append(response)
@@ -165,33 +168,19 @@ class QuartClient:
             path = location.path or "/"
             if location.query:
                 path = f"{path}?{location.query}"
-            redirect_headers = Headers(headers)
+            send_headers = Headers(headers)
             if location.netloc:
-                redirect_headers["Host"] = location.netloc
+                send_headers["Host"] = location.netloc
                 subdomain = None
             if response.status_code not in {307, 308}:  # the body is not resent
                 if method != "HEAD":
                     method = "GET"
                 data = form = files = None
                 json = sentinel
-                redirect_headers.pop("Content-Type", None)
-                redirect_headers.pop("Content-Length", None)
-            response = await self._make_request(
-                path,
-                method,
-                redirect_headers,
-                data,
-                form,
-                files,
-                None,
-                json,
-                location.scheme or scheme,
-                root_path,
-                http_version,
-                scope_base,
-                auth,
-                subdomain,
-            )
+                send_headers.pop("Content-Type", None)
+                send_headers.pop("Content-Length", None)
+            send_query = None  # the query is in the new path
+            send_scheme = location.scheme or scheme
         response.history = tuple(history)  # type: ignore[attr-defined]
         return response
 
