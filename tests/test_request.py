@@ -212,7 +212,8 @@ async def test_root_path_moves_into_script_root(
             "url": request.url,
         }
 
-    response = await client.get("/page", root_path="/prefix")
+    # ASGI: the scope path includes root_path, so the client is given both.
+    response = await client.get("/prefix/page", root_path="/prefix")
     assert response.status_code == 200
     assert await response.get_json() == {
         "path": "/page",
