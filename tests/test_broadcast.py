@@ -14,6 +14,8 @@ import httpx
 import pytest
 from servers import TIMEOUT
 from servers import running
+from subscriptions import nothing_waiting
+from subscriptions import take
 
 import quart
 from quart import Quart
@@ -29,30 +31,10 @@ from quart.broadcast import BroadcastBackend
 from quart.broadcast import BroadcastUnavailable
 from quart.broadcast import MemoryBackend
 from quart.broadcast import Message
-from quart.broadcast import Subscription
 from quart.broadcast import broadcast_gap
 from quart.broadcast import format_sse
 from quart.broadcast import parse_event_id
 from quart.testing.connections import WebsocketDisconnectError
-
-
-async def take(subscription: Subscription, count: int) -> list[Message]:
-    """The next ``count`` messages, each within the time limit."""
-    messages = []
-    for _ in range(count):
-        async with asyncio.timeout(TIMEOUT):
-            messages.append(await anext(subscription))
-    return messages
-
-
-async def nothing_waiting(subscription: Subscription) -> bool:
-    """Whether no message arrives within a short while."""
-    try:
-        async with asyncio.timeout(0.05):
-            await anext(subscription)
-    except TimeoutError:
-        return True
-    return False
 
 
 # -- publish and subscribe -------------------------------------------------------------

@@ -20,6 +20,8 @@ from redis.asyncio import Redis
 from redis_server import RedisServer
 from redis_server import redis_server_binary
 from servers import TIMEOUT
+from subscriptions import nothing_waiting
+from subscriptions import take
 
 from quart import Quart
 from quart.broadcast import GAP_EXPIRED
@@ -28,8 +30,6 @@ from quart.broadcast import GAP_OVERFLOW
 from quart.broadcast import Broadcast
 from quart.broadcast import BroadcastUnavailable
 from quart.broadcast import MemoryBackend
-from quart.broadcast import Message
-from quart.broadcast import Subscription
 from quart.broadcast import parse_event_id
 
 MakeApp = Callable[..., Quart]
@@ -52,21 +52,9 @@ async def make_app(redis_server: RedisServer) -> AsyncIterator[MakeApp]:
         await app.shutdown()
 
 
-async def take(subscription: Subscription, count: int) -> list[Message]:
-    messages = []
-    for _ in range(count):
-        async with asyncio.timeout(TIMEOUT):
-            messages.append(await anext(subscription))
-    return messages
-
-
-async def nothing_waiting(subscription: Subscription) -> bool:
-    try:
-        async with asyncio.timeout(0.2):
-            await anext(subscription)
-    except TimeoutError:
-        return True
-    return False
+#: How long "no message" is waited for: a Redis round trip is slower than
+#: the in-process backend's.
+QUIET = 0.2
 
 
 async def test_the_plugin_answers_with_redis(make_app: MakeApp) -> None:
@@ -91,7 +79,7 @@ async def test_a_message_reaches_subscribers_in_every_app(make_app: MakeApp) -> 
                 (first, "room", "hello"),
                 (second, "room", b"\x00bytes"),
             ]
-        assert await nothing_waiting(other)
+        assert await nothing_waiting(other, QUIET)
     assert parse_event_id(second) > parse_event_id(first)
 
 
@@ -106,7 +94,7 @@ async def test_order_per_publisher_and_at_most_once(make_app: MakeApp) -> None:
     async with worker_b.broadcast.subscribe("c") as subscription:
         await asyncio.gather(publisher(worker_a, "a"), publisher(worker_b, "b"))
         messages = await take(subscription, 60)
-        assert await nothing_waiting(subscription)
+        assert await nothing_waiting(subscription, QUIET)
     for name in "ab":
         mine = [m.text for m in messages if m.text.startswith(name)]
         assert mine == [f"{name}:{n}" for n in range(30)]
@@ -130,9 +118,9 @@ async def test_since_replays_in_another_app(make_app: MakeApp) -> None:
         messages = await take(subscription, 4)
         assert [m.data for m in messages] == ["m2", "m3", "m4", "live"]
         assert [m.id for m in messages[:3]] == ids[2:]
-        assert await nothing_waiting(subscription)
+        assert await nothing_waiting(subscription, QUIET)
     async with worker_b.broadcast.subscribe("c", since=messages[-1].id) as again:
-        assert await nothing_waiting(again)
+        assert await nothing_waiting(again, QUIET)
 
 
 async def test_gap_after_the_window(make_app: MakeApp) -> None:
@@ -147,7 +135,7 @@ async def test_gap_after_the_window(make_app: MakeApp) -> None:
     # the newest trimmed id is a resumable point: nothing after it is gone
     async with worker_b.broadcast.subscribe("c", since=ids[2]) as subscription:
         assert [m.data for m in await take(subscription, 3)] == ["m3", "m4", "m5"]
-        assert await nothing_waiting(subscription)
+        assert await nothing_waiting(subscription, QUIET)
 
 
 async def test_gap_after_the_age_window(make_app: MakeApp) -> None:
