@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
@@ -24,6 +30,49 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def get_when_up(
+    client: httpx.AsyncClient, url: str, attempts: int = 200
+) -> httpx.Response:
+    """GET ``url`` once the server started in this loop answers (a try
+    every 50 ms); fail the test if it does not."""
+    for _ in range(attempts):
+        try:
+            return await client.get(url)
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+    pytest.fail(f"the server did not start answering {url}")
+
+
+def start_with_plugins(
+    args: list[str], cwd: Path, env_extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``args`` (a ``quart run`` or an app script) in ``cwd`` with
+    plugin autoloading on (the suite turns it off), output piped."""
+    env = {k: v for k, v in os.environ.items() if k != "QUART_DISABLE_PLUGIN_AUTOLOAD"}
+    env.update(env_extra or {})
+    return subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def wait_up(
+    process: subprocess.Popen[bytes], url: str, timeout: float = 20
+) -> httpx.Response:
+    """GET ``url`` once ``process`` serves it; fail the test with the
+    process' output if it exits or does not answer within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                if process.poll() is None:
+                    process.kill()
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"server did not start:\n{output}")
+            time.sleep(0.1)
 
 
 async def _wait_until_listening(port: int, server: asyncio.Future[Any]) -> None:

@@ -4,9 +4,7 @@ in this event loop (one worker) and in forked worker processes."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -15,6 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from servers import free_port
+from servers import get_when_up
+from servers import start_with_plugins
+from servers import wait_up
 
 from quart import Quart
 
@@ -34,15 +35,6 @@ def test_offers_the_granian_server(autoload: None) -> None:
     without = server_names(Quart(__name__, disable_plugins=["granian"]))
     assert "granian" not in without
     assert "hypercorn" in without
-
-
-async def _get_when_up(client: httpx.AsyncClient, url: str) -> httpx.Response:
-    for _ in range(200):
-        try:
-            return await client.get(url)
-        except httpx.TransportError:
-            await asyncio.sleep(0.05)
-    pytest.fail("granian did not start")
 
 
 async def test_run_task_serves_with_granian_and_stops_gracefully(
@@ -81,7 +73,7 @@ async def test_run_task_serves_with_granian_and_stops_gracefully(
     )
     try:
         async with httpx.AsyncClient(timeout=5) as client:
-            response = await _get_when_up(client, f"http://127.0.0.1:{port}/")
+            response = await get_when_up(client, f"http://127.0.0.1:{port}/")
             assert response.text == "served by granian"
             assert response.headers["server"] == "granian"
             assert events == ["before_serving"]  # lifespan, in this process
@@ -115,30 +107,6 @@ async def test_run_task_serves_with_granian_and_stops_gracefully(
         httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
 
 
-def _start(
-    args: list[str], cwd: Path, env_extra: dict[str, str]
-) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if k != "QUART_DISABLE_PLUGIN_AUTOLOAD"}
-    env.update(env_extra)
-    return subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-
-
-def _wait_up(process: subprocess.Popen[bytes], url: str) -> httpx.Response:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            return httpx.get(url, timeout=1)
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                if process.poll() is None:
-                    process.kill()
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"server did not start:\n{output}")
-            time.sleep(0.1)
-
-
 APP = """
 import os
 from pathlib import Path
@@ -163,13 +131,12 @@ async def after():
 def test_quart_run_server_granian_and_sigterm(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(APP))
     port = free_port()
-    process = _start(
+    process = start_with_plugins(
         [sys.executable, "-m", "quart", "run", "--server", "granian", "-p", str(port)],
         tmp_path,
-        {},
     )
     try:
-        response = _wait_up(process, f"http://127.0.0.1:{port}/")
+        response = wait_up(process, f"http://127.0.0.1:{port}/")
         assert response.text == "hello"
         assert response.headers["server"] == "granian"
         process.send_signal(signal.SIGTERM)
@@ -193,9 +160,9 @@ def test_app_run_with_two_worker_processes(tmp_path: Path) -> None:
             """
         )
     )
-    process = _start([sys.executable, "app.py"], tmp_path, {})
+    process = start_with_plugins([sys.executable, "app.py"], tmp_path)
     try:
-        assert _wait_up(process, f"http://127.0.0.1:{port}/").text == "hello"
+        assert wait_up(process, f"http://127.0.0.1:{port}/").text == "hello"
         deadline = time.monotonic() + 10
         while len(list(tmp_path.glob("started-*"))) < 2:
             if time.monotonic() > deadline:

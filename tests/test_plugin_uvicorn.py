@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from servers import free_port
+from servers import get_when_up
+from servers import start_with_plugins
+from servers import wait_up
 
 from quart import Quart
 
@@ -57,14 +57,7 @@ async def test_run_task_serves_with_uvicorn(autoload: None) -> None:
     )
     try:
         async with httpx.AsyncClient() as client:
-            for _ in range(100):
-                try:
-                    response = await client.get(f"http://127.0.0.1:{port}/")
-                    break
-                except httpx.ConnectError:
-                    await asyncio.sleep(0.05)
-            else:
-                pytest.fail("uvicorn did not start")
+            response = await get_when_up(client, f"http://127.0.0.1:{port}/")
         assert response.text == "served by uvicorn"
         assert response.headers["server"] == "uvicorn"
     finally:
@@ -93,25 +86,12 @@ def test_quart_run_server_uvicorn_and_sigterm(tmp_path: Path) -> None:
         )
     )
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "QUART_DISABLE_PLUGIN_AUTOLOAD"}
-    process = subprocess.Popen(
+    process = start_with_plugins(
         [sys.executable, "-m", "quart", "run", "--server", "uvicorn", "-p", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        tmp_path,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"server did not start:\n{output}")
-                time.sleep(0.1)
+        response = wait_up(process, f"http://127.0.0.1:{port}/", timeout=15)
         assert response.text == "hello"
         assert response.headers["server"] == "uvicorn"
         process.send_signal(signal.SIGTERM)
