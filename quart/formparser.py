@@ -235,13 +235,25 @@ class MultiPartParser:
         decoder = MultipartDecoder(boundary, max_parts=self.max_form_parts)
         state = _PartState(self)
         received = False
+        # Werkzeug's decoder turns the CR before a closing delimiter into part
+        # data when its input stops right after "--boundary-"; such a byte is
+        # held back until the next chunk shows what follows it.
+        cut_closing = b"--" + boundary + b"-"
+        held = b""
         async for chunk in body:
             received = True
             for start in range(0, len(chunk), self.buffer_size):
-                decoder.receive_data(chunk[start : start + self.buffer_size])
+                piece = held + chunk[start : start + self.buffer_size]
+                held = b""
+                if piece.endswith(cut_closing):
+                    piece, held = piece[:-1], piece[-1:]
+                decoder.receive_data(piece)
                 self._drain(decoder, state, content_length)
         if not received:
             return self.cls(), self.cls()
+        if held:
+            decoder.receive_data(held)
+            self._drain(decoder, state, content_length)
         decoder.receive_data(None)
         self._drain(decoder, state, content_length)
         if not state.finished:
