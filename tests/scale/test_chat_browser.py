@@ -227,6 +227,8 @@ class ChatServer:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # Hypercorn serves from a child process: signal the group.
+                start_new_session=True,
             )
 
     def wait_listening(self) -> None:
@@ -244,15 +246,15 @@ class ChatServer:
                 raise TimeoutError(f"not listening:\n{self.log.read_text()}")
             time.sleep(0.05)
 
-    def stop(self) -> None:
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGTERM)
+        os.killpg(process.pid, how)
         try:
             process.wait(PROCESS_TIMEOUT)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(PROCESS_TIMEOUT)
 
 
@@ -348,7 +350,9 @@ def test_a_browser_resumes_after_its_worker_restarts(
     alice.say("before")
     bob.wait_for_messages(["alice: before"])
 
-    worker_b.stop()
+    # The worker crashes: its process group is killed, so no graceful
+    # shutdown keeps the browser's websocket or event stream open.
+    worker_b.stop(signal.SIGKILL)
     bob.wait(
         lambda d: d.find_element("id", "status").text == "Reconnecting…",
         "noticed that its worker stopped",
