@@ -577,12 +577,12 @@ class Broadcast:
     def __init__(self, app: Quart, backend: BroadcastBackend | None = None) -> None:
         self.app = app
         if backend is None:
-            backend = app.plugins.first_result_sync("quart_broadcast_backend", app)
-            if backend is None:
-                raise RuntimeError(
-                    "No plugin provides a broadcast backend (was the"
-                    " 'quart.broadcast' plugin disabled without a replacement?)."
-                )
+            backend = app.plugins.required_result_sync(
+                "quart_broadcast_backend",
+                app,
+                what="a broadcast backend",
+                builtin="quart.broadcast",
+            )
         self.backend: BroadcastBackend = backend
         self.closed = False
         self._signal_tasks: set[asyncio.Task[None]] = set()

@@ -527,6 +527,21 @@ class PluginManager:
             raise PluginError(f"{hook_name} implementations must not be async.")
         return result
 
+    def required_result_sync(
+        self, hook_name: str, *args: Any, what: str, builtin: str
+    ) -> Any:
+        """:meth:`first_result_sync` of a hook the built-in plugin
+        ``builtin`` answers by default: a :class:`RuntimeError` naming
+        ``what`` is missing when no plugin answers (the built-in was
+        disabled without a replacement)."""
+        result = self.first_result_sync(hook_name, *args)
+        if result is None:
+            raise RuntimeError(
+                f"No plugin provides {what} (was the {builtin!r} plugin"
+                " disabled without a replacement?)."
+            )
+        return result
+
     async def first_result(self, hook_name: str, *args: Any) -> Any:
         """The first non-``None`` answer of a *firstresult* hook that may be
         async, awaiting each implementation before asking the next."""
