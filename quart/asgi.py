@@ -213,45 +213,29 @@ class ASGIHTTPConnection:
         # The limits now, from the app: the body may be made where no app
         # context is (by handle_messages).
         config = self.app.config
-        extensions = scope.get("extensions")
-        if extensions:  # HTTP/2 and later: server push and early hints
-            request = self.app.request_class(
-                scope["method"],
-                scope.get("scheme", "http"),
-                path,
-                scope.get("query_string", b""),
-                decode_headers(scope["headers"]),
-                root_path,
-                scope.get("http_version", "1.1"),
-                scope,
-                max_content_length=config["MAX_CONTENT_LENGTH"],
-                body_timeout=config["BODY_TIMEOUT"],
-                body=source,
-                send_push_promise=(
-                    self._send_push_promise
-                    if "http.response.push" in extensions
-                    else None
-                ),
-                send_early_hints=(
-                    self._send_early_hints
-                    if "http.response.early_hint" in extensions
-                    else None
-                ),
-            )
-        else:
-            request = self.app.request_class(
-                scope["method"],
-                scope.get("scheme", "http"),
-                path,
-                scope.get("query_string", b""),
-                decode_headers(scope["headers"]),
-                root_path,
-                scope.get("http_version", "1.1"),
-                scope,
-                max_content_length=config["MAX_CONTENT_LENGTH"],
-                body_timeout=config["BODY_TIMEOUT"],
-                body=source,
-            )
+        # HTTP/2 and later: server push and early hints, where supported.
+        extensions = scope.get("extensions") or ()
+        request = self.app.request_class(
+            scope["method"],
+            scope.get("scheme", "http"),
+            path,
+            scope.get("query_string", b""),
+            decode_headers(scope["headers"]),
+            root_path,
+            scope.get("http_version", "1.1"),
+            scope,
+            max_content_length=config["MAX_CONTENT_LENGTH"],
+            body_timeout=config["BODY_TIMEOUT"],
+            body=source,
+            send_push_promise=(
+                self._send_push_promise if "http.response.push" in extensions else None
+            ),
+            send_early_hints=(
+                self._send_early_hints
+                if "http.response.early_hint" in extensions
+                else None
+            ),
+        )
         if root_path and not under_root_path(scope["path"], root_path):
             request.routing_exception = NotFound()
         return request
