@@ -96,19 +96,35 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
+def connect(url: str) -> Redis:
+    """A pooled command client for ``url``, with one retry on a broken
+    connection: after Redis restarts, each pooled connection fails once
+    before a fresh one is made."""
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
+    )
+
+
 async def command(client: Redis, *args: Any) -> Any:
     """``client.execute_command(*args)``, typed (redis-py's is not)."""
     return await client.execute_command(*args)  # type: ignore[no-untyped-call]
 
 
-def missed_before(previous: str, position: tuple[int, int]) -> bool:
-    """Whether an entry whose predecessor is ``previous`` does not follow
-    directly from ``position``: entries between them are gone (or, for the
-    first entry of a new stream, ``previous == ""``, a reader that had seen
-    an older stream cannot know)."""
+def gap_before(previous: str, position: tuple[int, int]) -> tuple[str, str] | None:
+    """The gap (reason, resume id) before an entry whose predecessor is
+    ``previous``, read by a reader at ``position``; ``None`` if the entry
+    follows directly. Entries between them were trimmed (expired), or the
+    entry is the first of a new stream (``previous == ""``), so a reader that
+    had seen an older stream cannot know what it lost."""
     if not previous:
-        return position != (0, 0)
-    return parse_event_id(previous) > position
+        return None if position == (0, 0) else (GAP_LOST, "0-0")
+    if parse_event_id(previous) > position:
+        return (GAP_EXPIRED, previous)
+    return None
 
 
 def _text(value: bytes | str) -> str:
@@ -211,15 +227,7 @@ class RedisBackend(BroadcastBackend):
     def _client(self) -> Redis:
         self._bind_loop()
         if self._commands is None:
-            # One retry on a broken connection: after Redis restarts, each
-            # pooled connection fails once before a fresh one is made.
-            self._commands = Redis.from_url(
-                self.url,
-                socket_connect_timeout=2,
-                socket_timeout=5,
-                retry=Retry(NoBackoff(), 1),
-                retry_on_error=[RedisConnectionError],
-            )
+            self._commands = connect(self.url)
             self._script = self._commands.register_script(PUBLISH_SCRIPT)
         return self._commands
 
@@ -458,9 +466,7 @@ class RedisBackend(BroadcastBackend):
             if parse_event_id(event_id) == after:
                 continue  # ``since`` itself is still there
             if not messages:
-                previous = _text(fields.get(b"p", b""))
-                if missed_before(previous, after):
-                    gap = (GAP_EXPIRED, previous) if previous else (GAP_LOST, "0-0")
+                gap = gap_before(_text(fields.get(b"p", b"")), after)
             messages.append(self._message(channel.name, event_id, fields))
         if not messages:
             # entries up to the position existed after ``since``, and are gone
@@ -515,15 +521,12 @@ class RedisBackend(BroadcastBackend):
             key = parse_event_id(event_id)
             if key <= position:
                 continue
-            previous = _text(fields.get(b"p", b""))
-            if missed_before(previous, position):
-                # Entries between what we had and this one were trimmed
-                # before this reader saw them (it was away or too slow), or
-                # the stream is a new one.
-                if previous:
-                    self._gap(channel, GAP_EXPIRED, previous)
-                else:
-                    self._gap(channel, GAP_LOST, "0-0")
+            # Entries between what we had and this one were trimmed before
+            # this reader saw them (it was away or too slow), or the stream
+            # is a new one.
+            gap = gap_before(_text(fields.get(b"p", b"")), position)
+            if gap is not None:
+                self._gap(channel, *gap)
             message = self._message(channel.name, event_id, fields)
             for subscription in list(channel.live):
                 subscription.deliver(message)

@@ -18,6 +18,7 @@ assign the key again (``session["cart"] = cart``), or set
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -29,9 +30,6 @@ from typing import cast
 from itsdangerous import BadSignature
 from itsdangerous import Signer
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from werkzeug.exceptions import ServiceUnavailable
 
 from quart.globals import session as session_proxy
@@ -42,6 +40,7 @@ from quart.sessions import session_json_serializer
 
 from .broadcast import UNREACHABLE
 from .broadcast import command
+from .broadcast import connect
 
 if TYPE_CHECKING:
     from quart import Quart
@@ -176,24 +175,14 @@ class RedisSessionInterface(SessionInterface):
 
     def client(self) -> Redis:
         """The Redis client of the running event loop."""
-        import asyncio
-
         loop = asyncio.get_running_loop()
         client = self._clients.get(id(loop))
         if client is None:
-            client = self._clients[id(loop)] = Redis.from_url(
-                self.url,
-                socket_connect_timeout=2,
-                socket_timeout=5,
-                retry=Retry(NoBackoff(), 1),
-                retry_on_error=[RedisConnectionError],
-            )
+            client = self._clients[id(loop)] = connect(self.url)
         return client
 
     async def aclose(self) -> None:
         """Close the client of the running event loop."""
-        import asyncio
-
         client = self._clients.pop(id(asyncio.get_running_loop()), None)
         if client is not None:
             await client.aclose()
