@@ -77,17 +77,25 @@ def _state(app: Quart) -> dict[str, Any]:
     return state
 
 
-def _inactive(app: Quart, part: str) -> None:
-    state = _state(app)
-    if not state.get("warned"):
-        state["warned"] = True
-        app.logger.warning(
-            "The redis plugin is enabled but %s is not set: %s stays in"
-            " process (one worker). Set REDIS_URL or %s.",
-            "REDIS_URL",
-            part,
-            URL_VARIABLE,
-        )
+def _url_for(app: Quart, switch: str, part: str) -> str | None:
+    """The Redis URL for ``part`` of the plugin, or ``None`` when its
+    ``switch`` is off or no URL is set (then it logs, once, why ``part``
+    stays in process)."""
+    if not app.config.get(switch, True):
+        return None
+    url = redis_url(app)
+    if url is None:
+        state = _state(app)
+        if not state.get("warned"):
+            state["warned"] = True
+            app.logger.warning(
+                "The redis plugin is enabled but %s is not set: %s stays in"
+                " process (one worker). Set REDIS_URL or %s.",
+                "REDIS_URL",
+                part,
+                URL_VARIABLE,
+            )
+    return url
 
 
 @hookimpl
@@ -100,11 +108,8 @@ def quart_app_created(app: Quart) -> None:
 @hookimpl
 def quart_broadcast_backend(app: Quart) -> RedisBackend | None:
     """Broadcast over Redis Streams, when ``REDIS_URL`` is set."""
-    if not app.config.get("REDIS_BROADCAST", True):
-        return None
-    url = redis_url(app)
+    url = _url_for(app, "REDIS_BROADCAST", "app.broadcast")
     if url is None:
-        _inactive(app, "app.broadcast")
         return None
     return RedisBackend(
         url,
@@ -121,11 +126,8 @@ def quart_broadcast_backend(app: Quart) -> RedisBackend | None:
 @hookimpl
 def quart_session_interface(app: Quart) -> RedisSessionInterface | None:
     """Server-side sessions in Redis, when ``REDIS_URL`` is set."""
-    if not app.config.get("REDIS_SESSIONS", True):
-        return None
-    url = redis_url(app)
+    url = _url_for(app, "REDIS_SESSIONS", "the session (a signed cookie)")
     if url is None:
-        _inactive(app, "the session (a signed cookie)")
         return None
     interface = RedisSessionInterface(
         url, prefix=app.config.get("REDIS_KEY_PREFIX", "quart:"), logger=app.logger
