@@ -94,7 +94,10 @@ def _cookie(client: QuartClient) -> str | None:
     return None
 
 
-def _sid(app: Quart, cookie: str) -> str:
+def _sid(app: Quart, client: QuartClient) -> str:
+    """The session id in ``client``'s session cookie (which must be set)."""
+    cookie = _cookie(client)
+    assert cookie is not None
     interface = app.session_interface
     assert isinstance(interface, RedisSessionInterface)
     signer = interface.get_signer(app)
@@ -125,7 +128,7 @@ async def test_the_cookie_holds_only_a_signed_id_and_redis_the_data(
     await client.post("/set/secret/value-in-redis")
     cookie = _cookie(client)
     assert cookie is not None and "value-in-redis" not in cookie
-    sid = _sid(app, cookie)
+    sid = _sid(app, client)
     assert len(sid) >= 40
     key = f"quart:session:{sid}"
     assert await redis.hgetall(key) == {"secret": '"value-in-redis"'}
@@ -141,7 +144,7 @@ async def test_tampered_or_unknown_ids_give_an_empty_session(
     await client.post("/set/user/ada")
     cookie = _cookie(client)
     assert cookie is not None
-    sid = _sid(app, cookie)
+    sid = _sid(app, client)
 
     tampered = app.test_client()
     tampered.set_cookie("localhost", COOKIE, cookie[:-2] + "xx")
@@ -159,7 +162,7 @@ async def test_tampered_or_unknown_ids_give_an_empty_session(
     await redis.delete(f"quart:session:{sid}")  # expired, or never existed
     assert await (await client.get("/all")).get_json() == {}
     await client.post("/set/user/bob")  # a new id: the client's is not adopted
-    assert _sid(app, _cookie(client) or "") != sid
+    assert _sid(app, client) != sid
 
 
 async def test_regenerate_issues_a_new_id_and_drops_the_old(
@@ -168,9 +171,9 @@ async def test_regenerate_issues_a_new_id_and_drops_the_old(
     app = make_app()
     client = app.test_client()
     await client.post("/set/cart/3")
-    before = _sid(app, _cookie(client) or "")
+    before = _sid(app, client)
     await client.post("/login/ada")
-    after = _sid(app, _cookie(client) or "")
+    after = _sid(app, client)
     assert after != before
     assert await redis.exists(f"quart:session:{before}") == 0
     assert await (await client.get("/all")).get_json() == {"cart": "3", "user": "ada"}
@@ -182,7 +185,7 @@ async def test_clearing_deletes_the_data_and_the_cookie(
     app = make_app()
     client = app.test_client()
     await client.post("/set/user/ada")
-    sid = _sid(app, _cookie(client) or "")
+    sid = _sid(app, client)
     response = await client.post("/logout")
     assert "Cookie" in response.headers["Vary"]
     assert "Max-Age=0" in response.headers["Set-Cookie"]
@@ -228,7 +231,7 @@ async def test_permanent_sessions_refresh_their_expiry(
     app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(seconds=100))
     client = app.test_client()
     await client.post("/permanent")
-    key = f"quart:session:{_sid(app, _cookie(client) or '')}"
+    key = f"quart:session:{_sid(app, client)}"
     await redis.pexpire(key, 5000)
     response = await client.get("/plain")  # not even read: refreshed anyway
     assert "Expires=" in response.headers["Set-Cookie"]
