@@ -19,6 +19,13 @@ os.environ.setdefault("QUART_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 @pytest.fixture
+def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let installed plugins autoload (for the tests of the plugins in
+    plugins/, which are found through their entry points)."""
+    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+
+
+@pytest.fixture
 def app() -> Quart:
     app = Quart(__name__)
     app.testing = True

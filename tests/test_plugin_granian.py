@@ -23,11 +23,6 @@ pytest.importorskip("quart_granian")
 pytest.importorskip("granian")
 
 
-@pytest.fixture
-def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-
-
 def test_offers_the_granian_server(autoload: None) -> None:
     from quart.serving import server_names
 

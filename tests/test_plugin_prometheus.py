@@ -25,8 +25,7 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 @pytest.fixture(autouse=True)
-def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+def _from_entry_points(autoload: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("QUART_PLUGINS", raising=False)
 
 

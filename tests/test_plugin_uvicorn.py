@@ -21,11 +21,6 @@ pytest.importorskip("quart_uvicorn")
 pytest.importorskip("uvicorn")
 
 
-@pytest.fixture
-def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QUART_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-
-
 def test_offers_the_uvicorn_server(autoload: None) -> None:
     from quart.serving import server_names
 
