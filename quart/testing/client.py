@@ -26,6 +26,7 @@ from .connections import ResponseIncompleteError
 from .connections import TestHTTPConnection
 from .connections import TestWebsocketConnection
 from .utils import make_scope_and_body
+from .utils import request_from_scope
 from .utils import sentinel
 
 if TYPE_CHECKING:
@@ -383,10 +384,6 @@ class QuartClient:
             raise TypeError(
                 "Cookies are disabled. Create a client with use_cookies=True."
             )
-        from ..asgi import decode_headers
-        from ..asgi import scope_path
-        from ..wrappers import Body
-
         app = self.app
         scope, body = make_scope_and_body(
             app,
@@ -404,18 +401,7 @@ class QuartClient:
             auth=auth,
         )
         self._add_cookies(scope)
-        root, request_path = scope_path(scope)
-        request = app.request_class(
-            scope["method"],
-            scope["scheme"],
-            request_path,
-            scope["query_string"],
-            decode_headers(scope["headers"]),
-            root,
-            scope["http_version"],
-            scope,
-            body=Body.from_data(body),
-        )
+        request = request_from_scope(app, scope, body)
         ctx = app.request_context(request)
         interface = app.session_interface
         async with ctx:

@@ -281,6 +281,12 @@ def make_test_request(app: Quart, path: str = "/", **kwargs: Any) -> Request:
     behind it, for :meth:`~quart.Quart.test_request_context`; takes the
     keywords of the test client's ``open``."""
     scope, body = make_scope_and_body(app, "http", path, **kwargs)
+    return request_from_scope(app, scope, body)
+
+
+def request_from_scope(app: Quart, scope: Scope, body: bytes) -> Request:
+    """The app's request object for an HTTP ``scope`` and its complete
+    ``body``, with no server behind it (server push does nothing)."""
     root_path, request_path = scope_path(scope)
     return app.request_class(
         scope["method"],
