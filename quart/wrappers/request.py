@@ -97,6 +97,9 @@ class Body:
     _consumed = False  # a chunk was taken (iterated or cleared): not kept
     _replay = True  # the next iteration starts with the kept body
     _drained: Any = None  # a paused producer's event: set when the reader asks
+    #: Set when data or the end is pushed in; made by the first read that
+    #: waits for a producer (a body pulled from its source never needs it).
+    _has_data: Any = None
 
     def __init__(
         self, expected_content_length: int | None, max_content_length: int | None
@@ -104,7 +107,6 @@ class Body:
         self.expected_content_length = expected_content_length
         self._data = bytearray()
         self._complete = asyncio.Event()
-        self._has_data = asyncio.Event()
         self._max_content_length = max_content_length
         self._must_raise: Exception | None = None
         self._timed = True
@@ -186,7 +188,7 @@ class Body:
         chunk = bytes(data)
         data.clear()
         self._consumed = True
-        self._has_data.clear()
+        self._data_taken()
         self._reader_asks()
         return chunk
 
@@ -248,8 +250,21 @@ class Body:
                 self._source = None  # a producer pushes from now on
             self._reader_asks()
             has_data = self._has_data
-            has_data.clear()
+            if has_data is None:
+                has_data = self._has_data = asyncio.Event()
+            else:
+                has_data.clear()
             await has_data.wait()
+
+    def _data_taken(self) -> None:
+        has_data = self._has_data
+        if has_data is not None:
+            has_data.clear()
+
+    def _data_pushed(self) -> None:
+        has_data = self._has_data
+        if has_data is not None:
+            has_data.set()
 
     def _reader_asks(self) -> None:
         """Resume a producer paused in :meth:`wait_for_reader`."""
@@ -265,12 +280,12 @@ class Body:
         if data:
             self._data += data
             self._received += len(data)
-            self._has_data.set()
+            self._data_pushed()
 
     def set_complete(self) -> None:
         """The body has been pushed in full."""
         self._complete.set()
-        self._has_data.set()
+        self._data_pushed()
 
     def set_result(self, data: bytes) -> None:
         """The whole body is ``data`` (tests, or code that already has it)."""
@@ -311,7 +326,7 @@ class Body:
         """The client went away: a read waiting for more data raises
         :class:`~quart.wrappers.ClientDisconnectedError`."""
         self._must_raise = ClientDisconnectedError()
-        self._has_data.set()
+        self._data_pushed()
         self._reader_asks()
 
 
