@@ -611,10 +611,7 @@ class Request(BaseRequestWebsocket):
     async def _load_form_data(self) -> None:
         if self._form is not None:
             return
-        lock = self._form_lock
-        if lock is None:
-            lock = self._form_lock = self.lock_class()
-        async with lock:
+        async with self._parsing_lock:
             if self._form is not None:
                 return
             parser = self.make_form_data_parser()
