@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgi_scopes import http_scope
 from servers import TIMEOUT
 from servers import RawHTTP
 from servers import running
@@ -127,21 +128,7 @@ def _request(
     headers: list[tuple[bytes, bytes]] | None = None,
     body: bytes = b"",
 ) -> tuple[dict[str, Any], bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), *(headers or [])],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    return scope, body
+    return http_scope(path, method=method, headers=headers, query_string=query), body
 
 
 REQUESTS = [
