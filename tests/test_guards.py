@@ -200,7 +200,8 @@ async def test_20000_requests_in_process_without_errors_or_growth(
 ) -> None:
     app = make_app(tmp_path)
     wrong: list[Any] = []
-    await _in_process(app, 1_000, wrong)  # warm caches and pools
+    async with asyncio.timeout(60):
+        await _in_process(app, 1_000, wrong)  # warm caches and pools
     before = rss()
     async with asyncio.timeout(60):
         await _in_process(app, 20_000, wrong)
@@ -263,7 +264,8 @@ async def test_10000_requests_through_hypercorn_without_errors_or_growth(
     app = make_app(tmp_path)
     wrong: list[Any] = []
     async with running(app) as address:
-        await _over_the_wire(address, 10, 50, wrong)  # warm up
+        async with asyncio.timeout(60):
+            await _over_the_wire(address, 10, 50, wrong)  # warm up
         before = rss()
         async with asyncio.timeout(60):
             await _over_the_wire(address, 20, 500, wrong)
