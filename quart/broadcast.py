@@ -335,9 +335,7 @@ class Subscription:
             return
         self._queue.append(message)
         self._last_queued = message.id
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     def deliver_gap(self, reason: str, resume_id: str) -> None:
         """Queue a gap marker (messages were missed; delivery continues
@@ -699,11 +697,8 @@ class Broadcast:
             yield "\n".join(head) + "\n\n" if head else ": subscribed\n\n"
             while True:
                 try:
-                    if keepalive is None:
+                    async with asyncio.timeout(keepalive):  # None: no keepalive
                         message = await anext(subscription)
-                    else:
-                        async with asyncio.timeout(keepalive):
-                            message = await anext(subscription)
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
