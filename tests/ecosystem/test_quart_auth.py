@@ -6,7 +6,6 @@ then a login round trip against a real Hypercorn server."""
 
 from __future__ import annotations
 
-import asyncio
 from http.cookies import SimpleCookie
 
 import httpx
@@ -182,7 +181,7 @@ async def test_current_user_in_templates_and_websockets(app: Quart) -> None:
     assert await (await client.get("/page")).get_data(as_text=True) == "user=None"
     await client.post("/login/42")
     assert await (await client.get("/page")).get_data(as_text=True) == "user=42"
-    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as ws:
+    async with client.websocket("/ws") as ws:
         assert await ws.receive() == "42"
 
 

@@ -5,7 +5,6 @@ then a preflight and a websocket handshake against a real Hypercorn."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 
@@ -174,16 +173,12 @@ async def test_blueprint_cors() -> None:
 
 async def test_websocket_origin_check(app: Quart) -> None:
     client = app.test_client()
-    async with (
-        asyncio.timeout(TIMEOUT),
-        client.websocket("/ws", headers={"Origin": ORIGIN}) as ws,
-    ):
+    async with client.websocket("/ws", headers={"Origin": ORIGIN}) as ws:
         assert await ws.receive() == "hello"
     with pytest.raises(WebsocketResponseError) as info:
-        async with (
-            asyncio.timeout(TIMEOUT),
-            client.websocket("/ws", headers={"Origin": "https://evil.example"}) as ws,
-        ):
+        async with client.websocket(
+            "/ws", headers={"Origin": "https://evil.example"}
+        ) as ws:
             await ws.receive()
     assert info.value.response.status_code == 400
 
@@ -197,16 +192,14 @@ async def test_websocket_cors_decorator() -> None:
         await websocket.send(websocket.origin or "")
 
     client = app.test_client()
-    async with (
-        asyncio.timeout(TIMEOUT),
-        client.websocket("/ws", headers={"Origin": "https://other.example"}) as ws,
-    ):
+    async with client.websocket(
+        "/ws", headers={"Origin": "https://other.example"}
+    ) as ws:
         assert await ws.receive() == "https://other.example"
     with pytest.raises(WebsocketResponseError) as info:
-        async with (
-            asyncio.timeout(TIMEOUT),
-            client.websocket("/ws", headers={"Origin": "https://x.example"}) as ws,
-        ):
+        async with client.websocket(
+            "/ws", headers={"Origin": "https://x.example"}
+        ) as ws:
             await ws.receive()
     assert info.value.response.status_code == 400
 

@@ -6,7 +6,6 @@ command; then the same app behind a real Hypercorn server."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 
@@ -198,7 +197,7 @@ async def test_form_body_is_validated(app: Quart) -> None:
 
 async def test_websocket_models(app: Quart) -> None:
     client = app.test_client()
-    async with asyncio.timeout(TIMEOUT), client.websocket("/ws") as ws:
+    async with client.websocket("/ws") as ws:
         await ws.send_json({"task": "shout", "due": 2})
         assert await ws.receive_json() == {"id": 1, "task": "SHOUT", "due": 2}
 
