@@ -188,7 +188,8 @@ class Body:
         chunk = bytes(data)
         data.clear()
         self._consumed = True
-        self._data_taken()
+        if self._has_data is not None:
+            self._has_data.clear()
         self._reader_asks()
         return chunk
 
@@ -256,16 +257,6 @@ class Body:
                 has_data.clear()
             await has_data.wait()
 
-    def _data_taken(self) -> None:
-        has_data = self._has_data
-        if has_data is not None:
-            has_data.clear()
-
-    def _data_pushed(self) -> None:
-        has_data = self._has_data
-        if has_data is not None:
-            has_data.set()
-
     def _reader_asks(self) -> None:
         """Resume a producer paused in :meth:`wait_for_reader`."""
         drained = self._drained
@@ -280,12 +271,14 @@ class Body:
         if data:
             self._data += data
             self._received += len(data)
-            self._data_pushed()
+            if self._has_data is not None:
+                self._has_data.set()
 
     def set_complete(self) -> None:
         """The body has been pushed in full."""
         self._complete.set()
-        self._data_pushed()
+        if self._has_data is not None:
+            self._has_data.set()
 
     def set_result(self, data: bytes) -> None:
         """The whole body is ``data`` (tests, or code that already has it)."""
@@ -326,7 +319,8 @@ class Body:
         """The client went away: a read waiting for more data raises
         :class:`~quart.wrappers.ClientDisconnectedError`."""
         self._must_raise = ClientDisconnectedError()
-        self._data_pushed()
+        if self._has_data is not None:
+            self._has_data.set()
         self._reader_asks()
 
 
