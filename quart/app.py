@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING
 from typing import Any
@@ -16,6 +17,7 @@ from typing import NoReturn
 from typing import TypeVar
 from typing import cast
 
+from blinker import NamedSignal
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
@@ -590,23 +592,13 @@ class Quart(Pipeline, Lifespan, App):
         the traceback page of :mod:`quart.debug`."""
         if isinstance(e, WebsocketDisconnect):
             return None  # the client left: not an application error
-        if got_websocket_exception.receivers:
-            await send_signal(got_websocket_exception, self, exception=e)
-        if self._websocket_exception_hooks:
-            websocket = _cv_websocket.get().websocket
-            await call_each(self._websocket_exception_hooks, self, websocket, e)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate or (propagate is None and self.testing):
-            raise e
-        self.log_exception(sys.exc_info())
-        if propagate is None and self.debug:
-            return await _traceback_response(e)  # refuses the handshake
-        server_error: Any = InternalServerError(original_exception=e)
-        ctx = _cv_websocket.get()
-        handler = self._find_error_handler(server_error, ctx.websocket.blueprints)
-        if handler is not None:
-            server_error = await self.ensure_async(handler)(server_error)
-        return await self.finalize_websocket(server_error, ctx, from_error_handler=True)
+        return await self._handle_unhandled(
+            e,
+            _cv_websocket,
+            got_websocket_exception,
+            self._websocket_exception_hooks,
+            self.finalize_websocket,
+        )
 
     async def do_teardown_websocket(
         self, exc: BaseException | None = _sentinel
@@ -671,11 +663,33 @@ class Quart(Pipeline, Lifespan, App):
         (by default in testing), else log it and answer 500: in debug mode
         (unless ``PROPAGATE_EXCEPTIONS`` is set) with the traceback page of
         :mod:`quart.debug`, otherwise the plain page, or a 500 handler's."""
-        if got_request_exception.receivers:
-            await send_signal(got_request_exception, self, exception=e)
-        if self._request_exception_hooks:
-            request = _cv_request.get().request
-            await call_each(self._request_exception_hooks, self, request, e)
+        response = await self._handle_unhandled(
+            e,
+            _cv_request,
+            got_request_exception,
+            self._request_exception_hooks,
+            self.finalize_request,
+        )
+        return cast(Response, response)
+
+    async def _handle_unhandled(
+        self,
+        e: Exception,
+        var: ContextVar[Any],
+        signal: NamedSignal,
+        plugin_hooks: tuple[Callable[..., Any], ...],
+        finalize: Callable[..., Awaitable[Response | None]],
+    ) -> Response | None:
+        """What :meth:`handle_exception` and
+        :meth:`handle_websocket_exception` share, for the connection whose
+        context is in ``var``: ``signal`` and the plugin hooks, propagate
+        or log, then the debug page or the 500 handler's answer, which
+        ``finalize`` (``finalize_request`` or ``finalize_websocket``)
+        finishes."""
+        if signal.receivers:
+            await send_signal(signal, self, exception=e)
+        if plugin_hooks:
+            await call_each(plugin_hooks, self, var.get()._connection, e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate or (propagate is None and self.testing):
             raise e
@@ -683,11 +697,11 @@ class Quart(Pipeline, Lifespan, App):
         if propagate is None and self.debug:
             return await _traceback_response(e)
         server_error: Any = InternalServerError(original_exception=e)
-        ctx = _cv_request.get()
-        handler = self._find_error_handler(server_error, ctx.request.blueprints)
+        ctx = var.get()
+        handler = self._find_error_handler(server_error, ctx._connection.blueprints)
         if handler is not None:
             server_error = await self.ensure_async(handler)(server_error)
-        return await self.finalize_request(server_error, ctx, from_error_handler=True)
+        return await finalize(server_error, ctx, from_error_handler=True)
 
     # -- ASGI -------------------------------------------------------------
     async def __call__(
