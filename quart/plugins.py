@@ -252,11 +252,16 @@ class PluginManager:
         if name in self._enabled:
             return name
         self._setup_changed(self._pm.get_plugin(name))
-        app = self.app
+        self._mark_enabled(name)
+        return name
+
+    def _mark_enabled(self, name: str) -> None:
+        """Enable the registered plugin ``name``; if the app has run its
+        ``quart_app_created`` hooks already, run the plugin's now."""
         self._enabled.add(name)
+        app = self.app
         if app is not None and getattr(app, "_plugins_ready", False):
             self.app_created_for(name)
-        return name
 
     # -- enabling -------------------------------------------------------------
     def enable(self, *plugins: object | str) -> list[str]:
@@ -356,10 +361,7 @@ class PluginManager:
         self._setup_changed(plugin)
         self._info[name] = PluginInfo(name, plugin, source, distribution, version)
         if source != "entrypoint":
-            self._enabled.add(name)
-            app = self.app
-            if app is not None and getattr(app, "_plugins_ready", False):
-                self.app_created_for(name)
+            self._mark_enabled(name)
         return name
 
     def unregister(self, plugin_or_name: object | str) -> None:
