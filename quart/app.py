@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -215,20 +216,14 @@ class Quart(Pipeline, Lifespan, App):
         ctx = _cv_request.get()
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for func in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).teardown:
-            try:
-                await func(exc)
-            except Exception:
-                self._log_teardown_error("teardown_request function", func)
-        if request_tearing_down.receivers:
-            try:
-                await send_signal(request_tearing_down, self, exc=exc)
-            except Exception:
-                self._log_teardown_error("request_tearing_down receiver")
-        if self._request_teardown_hooks:
-            await self._call_teardown_hooks(
-                self._request_teardown_hooks, ctx.request, exc
-            )
+        await self._run_teardown(
+            "teardown_request function",
+            (ctx._hooks or self._hooks_for(ctx.request.blueprint)).teardown,
+            exc,
+            request_tearing_down,
+            self._request_teardown_hooks,
+            ctx.request,
+        )
 
     async def do_teardown_appcontext(
         self, exc: BaseException | None = _sentinel
@@ -236,33 +231,46 @@ class Quart(Pipeline, Lifespan, App):
         """Run the ``teardown_appcontext`` functions, last registered first."""
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        for func in reversed(self.teardown_appcontext_funcs):
+        await self._run_teardown(
+            "teardown_appcontext function",
+            map(self.ensure_async, reversed(self.teardown_appcontext_funcs)),
+            exc,
+            appcontext_tearing_down,
+        )
+
+    async def _run_teardown(
+        self,
+        what: str,
+        funcs: Iterable[Callable[[BaseException | None], Awaitable[Any]]],
+        exc: BaseException | None,
+        signal: NamedSignal,
+        plugin_hooks: tuple[Callable[..., Any], ...] = (),
+        connection: Request | Websocket | None = None,
+    ) -> None:
+        """Call the teardown ``funcs``, then ``signal``'s receivers, then the
+        plugin teardown hooks (with ``connection``), each on its own: an
+        error in one is logged and the rest still run."""
+        for func in funcs:
             try:
-                await self.ensure_async(func)(exc)
+                await func(exc)
             except Exception:
-                self._log_teardown_error("teardown_appcontext function", func)
-        if appcontext_tearing_down.receivers:
+                self._log_teardown_error(what, func)
+        if signal.receivers:
             try:
-                await send_signal(appcontext_tearing_down, self, exc=exc)
+                await send_signal(signal, self, exc=exc)
             except Exception:
-                self._log_teardown_error("appcontext_tearing_down receiver")
+                self._log_teardown_error(f"{signal.name.replace('-', '_')} receiver")
+        for call in plugin_hooks:
+            try:
+                await call_each((call,), self, connection, exc)
+            except Exception:
+                self._log_teardown_error("plugin teardown hook", call)
 
     def _log_teardown_error(self, what: str, func: Any = None) -> None:
         """Log an error raised while tearing down; the other teardown
         functions still run."""
         name = "" if func is None else f" {getattr(func, '__qualname__', func)!s}"
         self.logger.exception(f"Error in {what}{name}")
-
-    async def _call_teardown_hooks(
-        self, callers: tuple[Callable[..., Any], ...], *args: Any
-    ) -> None:
-        """Call the teardown plugin hooks, each on its own: an error in one
-        is logged and the next still runs."""
-        for call in callers:
-            try:
-                await call_each((call,), self, *args)
-            except Exception:
-                self._log_teardown_error("plugin teardown hook", call)
 
     # -- the request pipeline ---------------------------------------------
     async def handle_request(self, request: Request) -> Response:
@@ -608,21 +616,14 @@ class Quart(Pipeline, Lifespan, App):
         ctx = _cv_websocket.get()
         if exc is _sentinel:
             exc = sys.exc_info()[1]
-        hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
-        for func in hooks.teardown:
-            try:
-                await func(exc)
-            except Exception:
-                self._log_teardown_error("teardown_websocket function", func)
-        if websocket_tearing_down.receivers:
-            try:
-                await send_signal(websocket_tearing_down, self, exc=exc)
-            except Exception:
-                self._log_teardown_error("websocket_tearing_down receiver")
-        if self._websocket_teardown_hooks:
-            await self._call_teardown_hooks(
-                self._websocket_teardown_hooks, ctx.websocket, exc
-            )
+        await self._run_teardown(
+            "teardown_websocket function",
+            (ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)).teardown,
+            exc,
+            websocket_tearing_down,
+            self._websocket_teardown_hooks,
+            ctx.websocket,
+        )
 
     # -- errors -----------------------------------------------------------
 
