@@ -42,7 +42,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import dataclasses
-import importlib.util
 import inspect
 import json
 import os
@@ -58,6 +57,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from example_apps import load_example
 
 from quart import Quart
 
@@ -556,21 +556,6 @@ def test_curl_transcripts_are_parsed() -> None:
 
 
 # -- examples/ ------------------------------------------------------------------
-def load_example(name: str) -> types.ModuleType:
-    """Import ``examples/<name>.py`` afresh."""
-    spec = importlib.util.spec_from_file_location(
-        f"_example_{name}", EXAMPLES / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def example_names() -> list[str]:
     names = [p.stem for p in EXAMPLES.glob("*.py") if p.stem != "__init__"]
     # An example with templates or static files is a folder: examples/chat/app.py

@@ -6,13 +6,12 @@ it in a real browser, on two workers with Redis."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from example_apps import import_afresh
 
 from quart import Quart
 from quart.testing import QuartClient
@@ -28,15 +27,7 @@ async def chat(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Quart]:
     monkeypatch.setenv("QUART_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("QUART_REDIS_URL", raising=False)
-    spec = importlib.util.spec_from_file_location("_example_chat_app", APP)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    app: Quart = module.app
+    app: Quart = import_afresh(APP, "_example_chat_app").app
     async with app.test_app():
         yield app
 

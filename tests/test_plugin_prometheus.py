@@ -6,13 +6,9 @@ none until the app enables it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from click.testing import CliRunner
+from example_apps import load_example
 
 from quart import Quart
 from quart.cli import QuartGroup
@@ -20,8 +16,6 @@ from quart.plugins import PluginError
 from quart.plugins import discover_entry_points
 
 prometheus = pytest.importorskip("quart_prometheus")
-
-EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 @pytest.fixture(autouse=True)
@@ -49,24 +43,8 @@ def test_found_through_its_entry_point() -> None:
     ]
 
 
-def _load_example(name: str) -> ModuleType:
-    """Import ``examples/<name>.py`` afresh (so the app is created now,
-    with autoload on)."""
-    spec = importlib.util.spec_from_file_location(
-        f"_example_{name}", EXAMPLES / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 async def test_the_quickstart_hello_app_has_no_metrics_route() -> None:
-    hello = _load_example("hello").app
+    hello = load_example("hello").app
 
     assert hello.plugins.get_plugin("prometheus") is not None  # installed ...
     assert not hello.plugins.is_enabled("prometheus")  # ... not turned on
@@ -78,7 +56,7 @@ async def test_the_quickstart_hello_app_has_no_metrics_route() -> None:
 
 
 def test_quart_routes_of_the_hello_app_lists_no_metrics() -> None:
-    hello = _load_example("hello").app
+    hello = load_example("hello").app
     group = QuartGroup(create_app=lambda: hello)
     result = CliRunner().invoke(group, ["routes"])
     assert result.exit_code == 0, result.output
