@@ -55,6 +55,9 @@ class Pipeline(_AppBase):
     _request_exception_hooks: tuple[Callable[..., Any], ...] = ()
     _request_teardown_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_started_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
+    _websocket_teardown_hooks: tuple[Callable[..., Any], ...] = ()
     # Pipeline methods replaced by a subclass, a patch or on the instance:
     # those are always called. Until the app freezes, assume all are (a
     # test may run ``full_dispatch_request`` before any request did).
@@ -62,9 +65,6 @@ class Pipeline(_AppBase):
     #: Each of :data:`PIPELINE_METHODS` as the app class defines it (set
     #: by :mod:`quart.app`).
     _pipeline_defaults: ClassVar[dict[str, Any]] = {}
-    _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
-    _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
-    _websocket_teardown_hooks: tuple[Callable[..., Any], ...] = ()
 
     def _check_setup_finished(self, f_name: str) -> None:
         """Setup may go on after the app served requests (as Quart allows,
