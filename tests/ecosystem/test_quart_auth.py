@@ -20,8 +20,6 @@ from quart_auth import generate_auth_token
 from quart_auth import login_required
 from quart_auth import login_user
 from quart_auth import logout_user
-from servers import TIMEOUT
-from servers import running
 
 from quart import Quart
 from quart import redirect
@@ -219,19 +217,15 @@ async def test_basic_auth(app: Quart) -> None:
     assert await response.get_data(as_text=True) == "admin area"
 
 
-async def test_through_hypercorn(app: Quart) -> None:
-    async with (
-        running(app, "http") as base,
-        httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as http,
-    ):
-        assert (await http.get("/private")).status_code == 401
-        assert (await http.post("/login/42")).status_code == 200
-        assert "QUART_AUTH" in http.cookies
-        response = await http.get("/private")
-        assert response.status_code == 200
-        assert response.text == "hello Ada (42)"
-        await http.post("/logout")
-        assert "QUART_AUTH" not in http.cookies
-        assert (await http.get("/private")).status_code == 401
-        response = await http.get("/admin", auth=("admin", "hunter2"))
-        assert response.text == "admin area"
+async def test_through_hypercorn(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/private")).status_code == 401
+    assert (await http.post("/login/42")).status_code == 200
+    assert "QUART_AUTH" in http.cookies
+    response = await http.get("/private")
+    assert response.status_code == 200
+    assert response.text == "hello Ada (42)"
+    await http.post("/logout")
+    assert "QUART_AUTH" not in http.cookies
+    assert (await http.get("/private")).status_code == 401
+    response = await http.get("/admin", auth=("admin", "hunter2"))
+    assert response.text == "admin area"

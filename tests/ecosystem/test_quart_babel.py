@@ -24,8 +24,6 @@ from quart_babel import gettext
 from quart_babel import lazy_gettext
 from quart_babel import ngettext
 from quart_babel import to_user_timezone
-from servers import TIMEOUT
-from servers import running
 
 from quart import Quart
 from quart import render_template_string
@@ -196,10 +194,6 @@ async def test_list_translations(app: Quart) -> None:
         ]
 
 
-async def test_through_hypercorn(app: Quart) -> None:
-    async with (
-        running(app, "http") as base,
-        httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as http,
-    ):
-        response = await http.get("/page", headers={"Accept-Language": "de"})
-        assert response.text == "Hallo|Hallo Bo|2 Äpfel|1.234,5"
+async def test_through_hypercorn(http: httpx.AsyncClient) -> None:
+    response = await http.get("/page", headers={"Accept-Language": "de"})
+    assert response.text == "Hallo|Hallo Bo|2 Äpfel|1.234,5"

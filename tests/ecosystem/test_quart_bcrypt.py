@@ -16,8 +16,6 @@ from quart_bcrypt import async_check_password_hash
 from quart_bcrypt import async_generate_password_hash
 from quart_bcrypt import check_password_hash
 from quart_bcrypt import generate_password_hash
-from servers import TIMEOUT
-from servers import running
 
 from quart import Quart
 from quart import request
@@ -126,13 +124,9 @@ async def test_module_helpers() -> None:
     assert not await async_check_password_hash(async_hash, "nope")
 
 
-async def test_through_hypercorn(app: Quart) -> None:
-    async with (
-        running(app, "http") as base,
-        httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as http,
-    ):
-        form = {"user": "grace", "password": "cobol"}
-        assert (await http.post("/register", data=form)).status_code == 201
-        assert (await http.post("/login", data=form)).text == "welcome"
-        form["password"] = "fortran"
-        assert (await http.post("/login", data=form)).status_code == 401
+async def test_through_hypercorn(http: httpx.AsyncClient) -> None:
+    form = {"user": "grace", "password": "cobol"}
+    assert (await http.post("/register", data=form)).status_code == 201
+    assert (await http.post("/login", data=form)).text == "welcome"
+    form["password"] = "fortran"
+    assert (await http.post("/login", data=form)).status_code == 401

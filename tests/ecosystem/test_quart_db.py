@@ -12,8 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 from quart_db import QuartDB
-from servers import TIMEOUT
-from servers import running
 
 from quart import Quart
 from quart import g
@@ -145,12 +143,8 @@ async def test_migrations_run_once(app: Quart) -> None:
         assert len(rows) == 1  # the data loader did not run twice
 
 
-async def test_through_hypercorn(app: Quart) -> None:
-    async with (
-        running(app, "http") as base,
-        httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as http,
-    ):
-        response = await http.post("/todos", json={"task": "served"})
-        assert response.status_code == 201
-        response = await http.get("/todos")
-        assert [row["task"] for row in response.json()] == ["seeded", "served"]
+async def test_through_hypercorn(http: httpx.AsyncClient) -> None:
+    response = await http.post("/todos", json={"task": "served"})
+    assert response.status_code == 201
+    response = await http.get("/todos")
+    assert [row["task"] for row in response.json()] == ["seeded", "served"]
