@@ -25,6 +25,7 @@ from werkzeug.datastructures import Headers
 from .connections import ResponseIncompleteError
 from .connections import TestHTTPConnection
 from .connections import TestWebsocketConnection
+from .connections import make_test_websocket_scope
 from .utils import make_scope_and_body
 from .utils import request_from_scope
 from .utils import sentinel
@@ -474,21 +475,19 @@ class QuartClient:
         are sent with the handshake; ``timeout`` (default 5) bounds every
         wait for the app, in seconds. See
         :class:`~quart.testing.connections.TestWebsocketConnection`."""
-        scope, _ = make_scope_and_body(
+        scope = make_test_websocket_scope(
             self.app,
-            "websocket",
             path,
             headers=headers,
             query_string=query_string,
             scheme=scheme,
+            subprotocols=subprotocols,
             root_path=root_path,
             http_version=http_version,
+            scope_base=scope_base,
             auth=auth,
             subdomain=subdomain,
         )
-        scope["subprotocols"] = list(subprotocols or ())
-        if scope_base is not None:
-            scope.update(scope_base)
         self._add_cookies(scope)
         if timeout is None:
             return self.websocket_connection_class(self.app, scope)
