@@ -188,6 +188,18 @@ class SessionInterface:
             session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
         )
 
+    def _cookie_attributes(self, app: Quart) -> dict[str, Any]:
+        """The configured attributes of the session cookie, the same when it
+        is set and when it is deleted."""
+        return {
+            "httponly": self.get_cookie_httponly(app),
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+        }
+
     def _set_session_cookie(
         self, app: Quart, session: SessionMixin, response: Response, value: str
     ) -> None:
@@ -197,12 +209,7 @@ class SessionInterface:
             self.get_cookie_name(app),
             value,
             expires=self.get_expiration_time(app, session),
-            httponly=self.get_cookie_httponly(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            partitioned=self.get_cookie_partitioned(app),
-            samesite=self.get_cookie_samesite(app),
+            **self._cookie_attributes(app),
         )
         _vary_cookie(response)
 
@@ -210,13 +217,7 @@ class SessionInterface:
         """Delete the session cookie (same attributes it was set with), and
         vary the response on ``Cookie``."""
         response.delete_cookie(
-            self.get_cookie_name(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            partitioned=self.get_cookie_partitioned(app),
-            samesite=self.get_cookie_samesite(app),
-            httponly=self.get_cookie_httponly(app),
+            self.get_cookie_name(app), **self._cookie_attributes(app)
         )
         _vary_cookie(response)
 
