@@ -79,9 +79,7 @@ class Lifespan(_AppBase):
                     self.while_serving_gens.append(gen)
                 await self.plugins.call_all("quart_startup", self)
         except Exception as error:
-            if got_serving_exception.receivers:
-                await send_signal(got_serving_exception, self, exception=error)
-            self.log_exception(sys.exc_info())
+            await self._report_serving_error(error)
             raise
 
     async def shutdown(self) -> None:
@@ -102,10 +100,15 @@ class Lifespan(_AppBase):
                     raise RuntimeError("While serving generator didn't terminate")
                 await self.plugins.call_all("quart_shutdown", self)
         except Exception as error:
-            if got_serving_exception.receivers:
-                await send_signal(got_serving_exception, self, exception=error)
-            self.log_exception(sys.exc_info())
+            await self._report_serving_error(error)
             raise
+
+    async def _report_serving_error(self, error: Exception) -> None:
+        """Signal ``got_serving_exception`` and log the error that is ending
+        :meth:`startup` or :meth:`shutdown`."""
+        if got_serving_exception.receivers:
+            await send_signal(got_serving_exception, self, exception=error)
+        self.log_exception(sys.exc_info())
 
     async def _finish_background_tasks(self) -> None:
         tasks = set(self.background_tasks)
