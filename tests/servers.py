@@ -8,7 +8,9 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -45,16 +47,24 @@ async def get_when_up(
     pytest.fail(f"the server did not start answering {url}")
 
 
-def start_with_plugins(
+@contextmanager
+def started_with_plugins(
     args: list[str], cwd: Path, env_extra: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """Start ``args`` (a ``quart run`` or an app script) in ``cwd`` with
-    plugin autoloading on (the suite turns it off), output piped."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``args`` (a ``quart run`` or an app script) in ``cwd`` with
+    plugin autoloading on (the suite turns it off), output piped, for the
+    block; a process still running when the block ends is killed."""
     env = {k: v for k, v in os.environ.items() if k != "QUART_DISABLE_PLUGIN_AUTOLOAD"}
     env.update(env_extra or {})
-    return subprocess.Popen(
+    process = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def wait_up(

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from servers import free_port
 from servers import get_when_up
-from servers import start_with_plugins
+from servers import started_with_plugins
 from servers import wait_up
 
 from quart import Quart
@@ -126,20 +126,15 @@ async def after():
 def test_quart_run_server_granian_and_sigterm(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(APP))
     port = free_port()
-    process = start_with_plugins(
+    with started_with_plugins(
         [sys.executable, "-m", "quart", "run", "--server", "granian", "-p", str(port)],
         tmp_path,
-    )
-    try:
+    ) as process:
         response = wait_up(process, f"http://127.0.0.1:{port}/")
         assert response.text == "hello"
         assert response.headers["server"] == "granian"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     # One worker serves in the quart process itself.
     assert (tmp_path / f"stopped-{process.pid}").read_text() == "yes"
 
@@ -155,8 +150,7 @@ def test_app_run_with_two_worker_processes(tmp_path: Path) -> None:
             """
         )
     )
-    process = start_with_plugins([sys.executable, "app.py"], tmp_path)
-    try:
+    with started_with_plugins([sys.executable, "app.py"], tmp_path) as process:
         assert wait_up(process, f"http://127.0.0.1:{port}/").text == "hello"
         deadline = time.monotonic() + 10
         while len(list(tmp_path.glob("started-*"))) < 2:
@@ -166,10 +160,6 @@ def test_app_run_with_two_worker_processes(tmp_path: Path) -> None:
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         status = process.wait(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     output = process.stdout.read().decode() if process.stdout else ""
     assert status == 0, output
     started = {path.name.split("-")[1] for path in tmp_path.glob("started-*")}

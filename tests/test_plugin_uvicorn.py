@@ -12,7 +12,7 @@ import httpx
 import pytest
 from servers import free_port
 from servers import get_when_up
-from servers import start_with_plugins
+from servers import started_with_plugins
 from servers import wait_up
 
 from quart import Quart
@@ -81,18 +81,13 @@ def test_quart_run_server_uvicorn_and_sigterm(tmp_path: Path) -> None:
         )
     )
     port = free_port()
-    process = start_with_plugins(
+    with started_with_plugins(
         [sys.executable, "-m", "quart", "run", "--server", "uvicorn", "-p", str(port)],
         tmp_path,
-    )
-    try:
+    ) as process:
         response = wait_up(process, f"http://127.0.0.1:{port}/", timeout=15)
         assert response.text == "hello"
         assert response.headers["server"] == "uvicorn"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert (tmp_path / "stopped.txt").read_text() == "yes"
