@@ -329,12 +329,12 @@ class App(URLMatcher, Scaffold):
         or answer the ``quart_session_interface`` plugin hook."""
         interface = self._session_interface
         if interface is None:
-            interface = self.plugins.first_result_sync("quart_session_interface", self)
-            if interface is None:
-                raise RuntimeError(
-                    "No plugin provides a session interface (was the"
-                    " 'quart.sessions' plugin disabled without a replacement?)."
-                )
+            interface = self.plugins.required_result_sync(
+                "quart_session_interface",
+                self,
+                what="a session interface",
+                builtin="quart.sessions",
+            )
             self._session_interface = interface
         return interface
 
