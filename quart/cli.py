@@ -1,6 +1,6 @@
 """The ``quart`` command line, app discovery, and serving.
 
-Three layers live here:
+Two layers live here:
 
 * **Discovery**: :class:`ScriptInfo` finds the app named by ``--app`` /
   ``QUART_APP`` (a module, ``module:name``, ``module:factory(args)`` or a

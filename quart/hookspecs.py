@@ -15,8 +15,8 @@ explicit plugins, and entry-point plugins it named).
 
 Per-request hooks (``quart_request_*`` and ``quart_websocket_*``) are looked
 up once, when the app starts serving (and again after a setup change such as
-a plugin registered late); an app with no implementation of one pays nothing
-for it per request.
+a plugin registered late); a hook with no implementation in an app is not
+called at all.
 
 Wrappers (``@hookimpl(wrapper=True)`` or ``hookwrapper=True``) work on the
 hooks in :data:`WRAPPABLE_HOOKS`, which the core calls through pluggy's own

@@ -450,7 +450,7 @@ class PluginManager:
         another plugin's): werkzeug answers with the rule added first, so
         one of the two would be dead, silently. The app calls this when it
         freezes (after its set-up, so routes added after the plugin's count
-        too); it costs nothing when no plugin added a route."""
+        too)."""
         if not self._plugin_rules or self.app is None:
             return
         owners = {id(rule): name for rule, name in self._plugin_rules}
@@ -631,7 +631,7 @@ async def call_until_answer(callers: tuple[Callable[..., Any], ...], *args: Any)
     for call in callers:
         result = call(*args)
         if result is None:
-            continue  # the common case: skip the (slow) awaitable check
+            continue
         if inspect.isawaitable(result):
             result = await result
         if result is not None:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Coroutine
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
 from blinker import NamedSignal
 from blinker import Namespace
+
+if TYPE_CHECKING:
+    from .app import Quart
 
 #: Always ``True``: blinker is a dependency (kept for code that checks it,
 #: as Flask did before 2.3).
@@ -42,10 +46,10 @@ got_background_exception = _signals.signal("got-background-exception")
 got_serving_exception = _signals.signal("got-serving-exception")
 
 
-async def send_signal(signal: NamedSignal, app: Any, **kwargs: Any) -> None:
+async def send_signal(signal: NamedSignal, app: Quart, **kwargs: Any) -> None:
     """Send ``signal`` from ``app``; sync receivers run via
     ``app.ensure_async`` (in a worker thread). Callers check
-    ``signal.receivers`` first so an unused signal costs nothing."""
+    ``signal.receivers`` first and send only when someone listens."""
     wrapper = cast(
         "Callable[[Callable[..., Any]], Callable[..., Coroutine[Any, Any, Any]]]",
         app.ensure_async,

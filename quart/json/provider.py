@@ -48,8 +48,8 @@ class _EncoderCache:
     """Reusable :class:`json.JSONEncoder` instances keyed by their settings.
 
     ``json.dumps`` builds a new encoder on every call that passes options;
-    reusing one is noticeably cheaper, and encoders keep no state between
-    calls so sharing them is safe.
+    this keeps one per set of options instead. Encoders keep no state
+    between calls, so sharing them is safe.
     """
 
     __slots__ = ("_encoders",)
