@@ -20,6 +20,7 @@ from ..asgi import decode_headers
 from ..asgi import scope_path
 from ..globals import _cv_app
 from ..globals import _cv_request
+from ..scaffold import _sentinel
 from ..signals import request_tearing_down
 from ..wrappers.websocket import WebsocketDisconnect
 from .utils import PRESERVE_CONTEXT_KEY
@@ -52,7 +53,6 @@ QUEUE_SIZE = 64
 #: to finish after the disconnect, before cancelling it.
 DISCONNECT_TIMEOUT = 5.0
 
-_DEFAULT: Any = object()
 _END: Any = object()  # the response body is complete
 _DONE: Any = object()  # the app returned
 
@@ -438,13 +438,13 @@ class TestWebsocketConnection(_Connection):
             raise WebsocketDisconnectError(self.close_code, self.close_reason)
         raise WebsocketDisconnectError(1006, "The app finished without closing.")
 
-    async def receive(self, timeout: float | None = _DEFAULT) -> str | bytes:
+    async def receive(self, timeout: float | None = _sentinel) -> str | bytes:
         """The app's next message (``str`` or ``bytes``).
 
         :param timeout: seconds to wait (the connection's ``timeout`` by
             default; ``None`` waits for ever).
         """
-        if timeout is _DEFAULT:
+        if timeout is _sentinel:
             timeout = self.timeout
         while True:
             message = await self._message(timeout)
@@ -489,7 +489,7 @@ class TestWebsocketConnection(_Connection):
         )
         return WebsocketResponseError(response)
 
-    async def receive_json(self, timeout: float | None = _DEFAULT) -> Any:
+    async def receive_json(self, timeout: float | None = _sentinel) -> Any:
         """The app's next message parsed as JSON."""
         return self.app.json.loads(await self.receive(timeout))
 

@@ -26,6 +26,7 @@ from werkzeug.urls import iri_to_uri
 
 from ..asgi import decode_headers
 from ..asgi import scope_path
+from ..scaffold import _sentinel
 from ..wrappers import Body
 
 if TYPE_CHECKING:
@@ -43,8 +44,9 @@ __all__ = [
 ]
 
 #: The default of every ``json=`` argument: "no JSON body" (``None`` is
-#: a JSON body, ``null``). Extensions compare against this very object.
-sentinel: Any = object()
+#: a JSON body, ``null``). Extensions compare against this very object,
+#: the package's one "no argument given" marker.
+sentinel: Any = _sentinel
 
 #: The scope key that asks the app to keep the request context for the
 #: test client after the response (``async with app.test_client():``).
