@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
+from typing import cast
 
 from .scaffold import setupmethod
 from .signals import got_background_exception
@@ -107,7 +108,8 @@ class Lifespan(_AppBase):
         """Signal ``got_serving_exception`` and log the error that is ending
         :meth:`startup` or :meth:`shutdown`."""
         if got_serving_exception.receivers:
-            await send_signal(got_serving_exception, self, exception=error)
+            app = cast("Quart", self)  # the Quart this class is part of
+            await send_signal(got_serving_exception, app, exception=error)
         self.log_exception(sys.exc_info())
 
     async def _finish_background_tasks(self) -> None:
@@ -143,7 +145,8 @@ class Lifespan(_AppBase):
     async def handle_background_exception(self, error: Exception) -> None:
         """Report a background task's error (signal, then log)."""
         if got_background_exception.receivers:
-            await send_signal(got_background_exception, self, exception=error)
+            app = cast("Quart", self)
+            await send_signal(got_background_exception, app, exception=error)
         self.log_exception((type(error), error, error.__traceback__))
 
     def run(
