@@ -551,8 +551,13 @@ class PluginManager:
 
     async def call_all(self, hook_name: str, *args: Any) -> list[Any]:
         """Call every implementation in order, awaiting async ones; the
-        results."""
-        return [await await_me_maybe(call(*args)) for call in self.callers(hook_name)]
+        non-``None`` results, as pluggy returns them."""
+        results = []
+        for call in self.callers(hook_name):
+            result = await await_me_maybe(call(*args))
+            if result is not None:
+                results.append(result)
+        return results
 
     def results_by_plugin(self, hook_name: str, *args: Any) -> dict[str, Any]:
         """Each implementation's (sync) result by plugin name, for reports
@@ -574,22 +579,14 @@ class HookCaller:
         self._pluggy = getattr(manager._pm.hook, name)
 
     def __call__(self, **kwargs: Any) -> Any:
-        if self.name in hookspecs.MAY_BE_ASYNC_HOOKS:
-            return self._call_async(kwargs)
-        return self.manager._pluggy_caller(self.name)(**kwargs)
-
-    async def _call_async(self, kwargs: dict[str, Any]) -> Any:
-        firstresult = bool(self._pluggy.spec.opts.get("firstresult"))
-        results = []
-        for impl in self.manager._impls(self.name):
-            result = await await_me_maybe(
-                impl.function(*[kwargs[name] for name in impl.argnames])
-            )
-            if result is not None:
-                if firstresult:
-                    return result
-                results.append(result)
-        return None if firstresult else results
+        manager = self.manager
+        if self.name not in hookspecs.MAY_BE_ASYNC_HOOKS:
+            return manager._pluggy_caller(self.name)(**kwargs)
+        spec = self._pluggy.spec
+        args = [kwargs[name] for name in spec.argnames]
+        if spec.opts.get("firstresult"):
+            return manager.first_result(self.name, *args)
+        return manager.call_all(self.name, *args)
 
     def get_hookimpls(self) -> list[pluggy.HookImpl]:
         """Every implementation pluggy holds (enabled or not), as pluggy
