@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import ParamSpec
 from typing import Protocol
+from typing import Self
 from typing import TypeAlias
 from typing import TypeVar
 
@@ -146,10 +147,9 @@ class Event(Protocol):
     def set(self) -> None: ...
 
 
-class ASGIHTTPProtocol(Protocol):
-    """Serves one HTTP request: made with the app and the request's scope,
-    then called with the ASGI ``receive`` and ``send``
-    (:attr:`Quart.asgi_http_class <quart.Quart.asgi_http_class>`)."""
+class _ASGIConnectionProtocol(Protocol):
+    """What the three ASGI connection classes share: made with the app and
+    the connection's scope, then called with ``receive`` and ``send``."""
 
     def __init__(self, app: Quart, scope: Scope) -> None: ...
 
@@ -158,29 +158,35 @@ class ASGIHTTPProtocol(Protocol):
     ) -> None: ...
 
 
-class ASGIWebsocketProtocol(Protocol):
+class ASGIHTTPProtocol(_ASGIConnectionProtocol, Protocol):
+    """Serves one HTTP request
+    (:attr:`Quart.asgi_http_class <quart.Quart.asgi_http_class>`)."""
+
+
+class ASGIWebsocketProtocol(_ASGIConnectionProtocol, Protocol):
     """Serves one websocket connection
     (:attr:`Quart.asgi_websocket_class <quart.Quart.asgi_websocket_class>`)."""
 
-    def __init__(self, app: Quart, scope: Scope) -> None: ...
 
-    async def __call__(
-        self, receive: ASGIReceiveCallable, send: ASGISendCallable
-    ) -> None: ...
-
-
-class ASGILifespanProtocol(Protocol):
+class ASGILifespanProtocol(_ASGIConnectionProtocol, Protocol):
     """Runs the ASGI lifespan: startup, then shutdown
     (:attr:`Quart.asgi_lifespan_class <quart.Quart.asgi_lifespan_class>`)."""
 
-    def __init__(self, app: Quart, scope: Scope) -> None: ...
 
-    async def __call__(
-        self, receive: ASGIReceiveCallable, send: ASGISendCallable
+class _AsyncContextProtocol(Protocol):
+    """An ``async with`` block that yields the object itself."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None: ...
 
 
-class TestHTTPConnectionProtocol(Protocol):
+class TestHTTPConnectionProtocol(_AsyncContextProtocol, Protocol):
     """A test HTTP request whose body is streamed both ways:
     ``async with client.request(path) as connection:``."""
 
@@ -196,31 +202,13 @@ class TestHTTPConnectionProtocol(Protocol):
 
     async def disconnect(self) -> None: ...
 
-    async def __aenter__(self) -> TestHTTPConnectionProtocol: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
     async def as_response(self) -> Response: ...
 
 
-class TestWebsocketConnectionProtocol(Protocol):
+class TestWebsocketConnectionProtocol(_AsyncContextProtocol, Protocol):
     """A test websocket: ``async with client.websocket(path) as ws:``."""
 
     def __init__(self, app: Quart, scope: Scope) -> None: ...
-
-    async def __aenter__(self) -> TestWebsocketConnectionProtocol: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
     async def receive(self) -> str | bytes: ...
 
@@ -235,7 +223,7 @@ class TestWebsocketConnectionProtocol(Protocol):
     async def disconnect(self) -> None: ...
 
 
-class TestClientProtocol(Protocol):
+class TestClientProtocol(_AsyncContextProtocol, Protocol):
     """The test client (:attr:`Quart.test_client_class
     <quart.Quart.test_client_class>`): requests without a server, with a
     cookie jar shared between them."""
@@ -351,17 +339,8 @@ class TestClientProtocol(Protocol):
         http_version: str = "1.1",
     ) -> AbstractAsyncContextManager[SessionMixin]: ...
 
-    async def __aenter__(self) -> TestClientProtocol: ...
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-
-class TestAppProtocol(Protocol):
+class TestAppProtocol(_AsyncContextProtocol, Protocol):
     """Runs the app's lifespan for tests (:attr:`Quart.test_app_class
     <quart.Quart.test_app_class>`): ``async with app.test_app() as
     test_app:`` starts it up, and shuts it down at the end."""
@@ -373,12 +352,3 @@ class TestAppProtocol(Protocol):
     async def startup(self) -> None: ...
 
     async def shutdown(self) -> None: ...
-
-    async def __aenter__(self) -> TestAppProtocol: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...

@@ -29,11 +29,15 @@ _DECLARED_DUNDERS = {"__init__", "__call__", "__aenter__", "__aexit__"}
 
 
 def _methods(protocol: type) -> dict[str, Callable[..., Any]]:
+    """The methods ``protocol`` declares, itself or through the (private)
+    Protocols of quart.typing it extends."""
     return {
         name: value
-        for name, value in vars(protocol).items()
+        for klass in reversed(protocol.__mro__)
+        if klass.__module__ == qt.__name__
+        for name, value in vars(klass).items()
         if inspect.isfunction(value)
-        and value.__qualname__.startswith(f"{protocol.__qualname__}.")
+        and value.__qualname__.startswith(f"{klass.__qualname__}.")
         and (not name.startswith("__") or name in _DECLARED_DUNDERS)
     }
 
@@ -120,7 +124,7 @@ def test_protocols_declare_their_members() -> None:
         qt.ASGILifespanProtocol,
     ):
         assert set(_methods(protocol)) == {"__init__", "__call__"}
-        assert _is_async(vars(protocol)["__call__"])
+        assert _is_async(_methods(protocol)["__call__"])
 
 
 def test_test_client_instance_has_the_protocol_attributes(app: Quart) -> None:
