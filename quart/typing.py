@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import ParamSpec
 from typing import Protocol
-from typing import Self
 from typing import TypeAlias
 from typing import TypeVar
 
@@ -173,10 +172,14 @@ class ASGILifespanProtocol(_ASGIConnectionProtocol, Protocol):
     (:attr:`Quart.asgi_lifespan_class <quart.Quart.asgi_lifespan_class>`)."""
 
 
-class _AsyncContextProtocol(Protocol):
-    """An ``async with`` block that yields the object itself."""
+_T_entered = TypeVar("_T_entered", covariant=True)
 
-    async def __aenter__(self) -> Self: ...
+
+class _AsyncContextProtocol(Protocol[_T_entered]):
+    """An ``async with`` block: ``__aenter__`` gives the Protocol's own type
+    (an implementation returns itself)."""
+
+    async def __aenter__(self) -> _T_entered: ...
 
     async def __aexit__(
         self,
@@ -186,7 +189,9 @@ class _AsyncContextProtocol(Protocol):
     ) -> None: ...
 
 
-class TestHTTPConnectionProtocol(_AsyncContextProtocol, Protocol):
+class TestHTTPConnectionProtocol(
+    _AsyncContextProtocol["TestHTTPConnectionProtocol"], Protocol
+):
     """A test HTTP request whose body is streamed both ways:
     ``async with client.request(path) as connection:``."""
 
@@ -205,7 +210,9 @@ class TestHTTPConnectionProtocol(_AsyncContextProtocol, Protocol):
     async def as_response(self) -> Response: ...
 
 
-class TestWebsocketConnectionProtocol(_AsyncContextProtocol, Protocol):
+class TestWebsocketConnectionProtocol(
+    _AsyncContextProtocol["TestWebsocketConnectionProtocol"], Protocol
+):
     """A test websocket: ``async with client.websocket(path) as ws:``."""
 
     def __init__(self, app: Quart, scope: Scope) -> None: ...
@@ -223,7 +230,7 @@ class TestWebsocketConnectionProtocol(_AsyncContextProtocol, Protocol):
     async def disconnect(self) -> None: ...
 
 
-class TestClientProtocol(_AsyncContextProtocol, Protocol):
+class TestClientProtocol(_AsyncContextProtocol["TestClientProtocol"], Protocol):
     """The test client (:attr:`Quart.test_client_class
     <quart.Quart.test_client_class>`): requests without a server, with a
     cookie jar shared between them."""
@@ -340,7 +347,7 @@ class TestClientProtocol(_AsyncContextProtocol, Protocol):
     ) -> AbstractAsyncContextManager[SessionMixin]: ...
 
 
-class TestAppProtocol(_AsyncContextProtocol, Protocol):
+class TestAppProtocol(_AsyncContextProtocol["TestAppProtocol"], Protocol):
     """Runs the app's lifespan for tests (:attr:`Quart.test_app_class
     <quart.Quart.test_app_class>`): ``async with app.test_app() as
     test_app:`` starts it up, and shuts it down at the end."""
