@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator
+from collections.abc import Callable
+from collections.abc import Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from datetime import timedelta
@@ -65,6 +67,19 @@ class _TestCookiePolicy(DefaultCookiePolicy):
 
     def return_ok_secure(self, cookie: Cookie, request: UrllibRequest) -> bool:
         return True
+
+
+def _verb(method: str) -> Callable[..., Coroutine[Any, Any, Response]]:
+    """A :class:`QuartClient` method sending ``open(..., method=method)``:
+    ``get``, ``post`` and the other HTTP verbs."""
+
+    async def send(self: QuartClient, *args: Any, **kwargs: Any) -> Response:
+        return await self.open(*args, method=method, **kwargs)
+
+    send.__name__ = method.lower()
+    send.__qualname__ = f"QuartClient.{send.__name__}"
+    send.__doc__ = f"``open(path, method={method!r}, ...)``."
+    return send
 
 
 class QuartClient:
@@ -495,37 +510,14 @@ class QuartClient:
         return connection_class(self.app, scope, timeout=timeout)  # type: ignore[no-any-return]
 
     # -- verbs ------------------------------------------------------------------
-    async def get(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="GET", ...)``."""
-        return await self.open(*args, method="GET", **kwargs)
-
-    async def post(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="POST", ...)``."""
-        return await self.open(*args, method="POST", **kwargs)
-
-    async def put(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="PUT", ...)``."""
-        return await self.open(*args, method="PUT", **kwargs)
-
-    async def patch(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="PATCH", ...)``."""
-        return await self.open(*args, method="PATCH", **kwargs)
-
-    async def delete(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="DELETE", ...)``."""
-        return await self.open(*args, method="DELETE", **kwargs)
-
-    async def head(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="HEAD", ...)``."""
-        return await self.open(*args, method="HEAD", **kwargs)
-
-    async def options(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="OPTIONS", ...)``."""
-        return await self.open(*args, method="OPTIONS", **kwargs)
-
-    async def trace(self, *args: Any, **kwargs: Any) -> Response:
-        """``open(path, method="TRACE", ...)``."""
-        return await self.open(*args, method="TRACE", **kwargs)
+    get = _verb("GET")
+    post = _verb("POST")
+    put = _verb("PUT")
+    patch = _verb("PATCH")
+    delete = _verb("DELETE")
+    head = _verb("HEAD")
+    options = _verb("OPTIONS")
+    trace = _verb("TRACE")
 
     async def __aenter__(self) -> QuartClient:
         if self.preserve_context:
