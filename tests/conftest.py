@@ -1,13 +1,23 @@
-"""Shared fixtures: an app, its client, and a guard against leaked contexts."""
+"""Shared fixtures, as Flask's own tests/conftest.py has them: a configured
+``app``, its ``client``, ``app_ctx`` and ``req_ctx`` (the app and a request
+context pushed for the test, popped after), and a guard against leaked
+contexts.
+
+A test file that needs routes builds on the shared app rather than making
+its own: ``@pytest.fixture def app(app): ...add routes...; return app``.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from collections.abc import Iterator
 
 import pytest
 
 from quart import Quart
+from quart.ctx import AppContext
+from quart.ctx import RequestContext
 from quart.globals import _cv_app
 from quart.globals import _cv_request
 from quart.globals import _cv_websocket
@@ -28,8 +38,20 @@ def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def app() -> Quart:
     app = Quart(__name__)
-    app.testing = True
+    app.config.update(TESTING=True, SECRET_KEY="test key")
     return app
+
+
+@pytest.fixture
+async def app_ctx(app: Quart) -> AsyncIterator[AppContext]:
+    async with app.app_context() as ctx:
+        yield ctx
+
+
+@pytest.fixture
+async def req_ctx(app: Quart) -> AsyncIterator[RequestContext]:
+    async with app.test_request_context("/") as ctx:
+        yield ctx
 
 
 @pytest.fixture

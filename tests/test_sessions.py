@@ -40,18 +40,19 @@ from quart.wrappers import Websocket
 SECRET = "test secret key"
 
 
-def make_app(secret: str | None = SECRET, testing: bool = True) -> Quart:
-    app = Quart(__name__)
-    app.testing = testing
-    app.secret_key = secret
+@pytest.fixture
+def app(app: Quart) -> Quart:
+    """The shared app, signing with this file's key (``_signed`` uses it)."""
+    app.secret_key = SECRET
     return app
 
 
-def make_flask_app(secret: str = SECRET) -> flask.Flask:
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.secret_key = secret
-    return app
+@pytest.fixture
+def flask_app() -> flask.Flask:
+    """Flask configured as ``app``, to compare cookies with."""
+    flask_app = flask.Flask(__name__)
+    flask_app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    return flask_app
 
 
 def session_cookie(response: Any, name: str = "session") -> str | None:
@@ -92,7 +93,6 @@ def add_echo_routes(app: Quart) -> list[dict[str, Any]]:
 async def test_session_is_carried_between_requests(
     app: Quart, client: QuartClient
 ) -> None:
-    app.secret_key = SECRET
 
     @app.route("/inc")
     async def inc() -> str:
@@ -109,8 +109,9 @@ async def test_session_is_carried_between_requests(
     assert response.headers["Vary"] == "Cookie"
 
 
-async def test_untouched_session_sets_no_cookie_and_no_vary() -> None:
-    app = make_app()
+async def test_untouched_session_sets_no_cookie_and_no_vary(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.route("/")
     async def index() -> str:
@@ -121,7 +122,6 @@ async def test_untouched_session_sets_no_cookie_and_no_vary() -> None:
         session["a"] = 1
         return "set"
 
-    client = app.test_client()
     await client.get("/set")
     response = await client.get("/")  # the cookie is sent but not used
     assert session_cookie(response) is None
@@ -155,8 +155,9 @@ async def test_untouched_session_sets_no_cookie_and_no_vary() -> None:
         "permanent",
     ],
 )
-async def test_reading_adds_vary_cookie_without_setting_it(read: Any) -> None:
-    app = make_app()
+async def test_reading_adds_vary_cookie_without_setting_it(
+    app: Quart, client: QuartClient, read: Any
+) -> None:
     flags: list[tuple[bool, bool]] = []
 
     @app.route("/set")
@@ -171,7 +172,6 @@ async def test_reading_adds_vary_cookie_without_setting_it(read: Any) -> None:
         flags.append((session.accessed, session.modified))
         return "read"
 
-    client = app.test_client()
     await client.get("/set")
     response = await client.get("/read")
     assert flags == [(True, False)]
@@ -179,11 +179,11 @@ async def test_reading_adds_vary_cookie_without_setting_it(read: Any) -> None:
     assert session_cookie(response) is None  # read only: nothing to send back
 
 
-async def test_flags_and_new_match_flask() -> None:
+async def test_flags_and_new_match_flask(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     """Flask's cookie session cannot tell a new session from an empty one,
     so ``new`` is always False; ``modified``/``accessed`` track use."""
-    app = make_app()
-    flask_app = make_flask_app()
     ours: list[tuple[bool, bool, bool]] = []
     theirs: list[tuple[bool, bool, bool]] = []
 
@@ -204,7 +204,6 @@ async def test_flags_and_new_match_flask() -> None:
         theirs.append((s.new, s.modified, s.accessed))
         return "ok"
 
-    client = app.test_client()
     await client.get("/")
     await client.get("/")  # now with a cookie
     flask_client = flask_app.test_client()
@@ -218,7 +217,6 @@ async def test_flags_and_new_match_flask() -> None:
 
 
 async def test_nested_change_needs_modified(app: Quart, client: QuartClient) -> None:
-    app.secret_key = SECRET
 
     @app.route("/init")
     async def init() -> str:
@@ -248,7 +246,6 @@ async def test_nested_change_needs_modified(app: Quart, client: QuartClient) -> 
 async def test_emptying_the_session_deletes_the_cookie(
     app: Quart, client: QuartClient
 ) -> None:
-    app.secret_key = SECRET
 
     @app.route("/set")
     async def set_() -> str:
@@ -274,8 +271,7 @@ async def test_emptying_the_session_deletes_the_cookie(
     assert await (await client.get("/has")).get_data() == b"False"
 
 
-async def test_session_in_test_request_context() -> None:
-    app = make_app()
+async def test_session_in_test_request_context(app: Quart) -> None:
     response = app.response_class()
     async with app.test_request_context("/"):
         session["user"] = "alice"
@@ -326,8 +322,9 @@ def fixed_timestamp(monkeypatch: pytest.MonkeyPatch) -> int:
     return now
 
 
-async def test_flask_cookie_is_read_by_quart() -> None:
-    flask_app = make_flask_app()
+async def test_flask_cookie_is_read_by_quart(
+    flask_app: flask.Flask, app: Quart
+) -> None:
 
     @flask_app.route("/set")
     def flask_set() -> str:
@@ -337,7 +334,6 @@ async def test_flask_cookie_is_read_by_quart() -> None:
     header = session_cookie(flask_app.test_client().get("/set"))
     assert header is not None
 
-    app = make_app()
     seen = add_echo_routes(app)
     response = await app.test_client().get(
         "/get", headers={"Cookie": f"session={cookie_value(header)}"}
@@ -346,8 +342,9 @@ async def test_flask_cookie_is_read_by_quart() -> None:
     assert_same(seen[0], TAGGED_VALUES)
 
 
-async def test_quart_cookie_is_read_by_flask() -> None:
-    app = make_app()
+async def test_quart_cookie_is_read_by_flask(
+    flask_app: flask.Flask, app: Quart
+) -> None:
 
     @app.route("/set")
     async def set_() -> str:
@@ -357,7 +354,6 @@ async def test_quart_cookie_is_read_by_flask() -> None:
     header = session_cookie(await app.test_client().get("/set"))
     assert header is not None
 
-    flask_app = make_flask_app()
     seen: list[dict[str, Any]] = []
 
     @flask_app.route("/get")
@@ -372,9 +368,9 @@ async def test_quart_cookie_is_read_by_flask() -> None:
 
 
 @pytest.mark.usefixtures("fixed_timestamp")
-async def test_cookie_is_byte_for_byte_flasks() -> None:
-    app = make_app()
-    flask_app = make_flask_app()
+async def test_cookie_is_byte_for_byte_flasks(
+    flask_app: flask.Flask, app: Quart
+) -> None:
     values = {**TAGGED_VALUES, "_permanent": True}
 
     @app.route("/set")
@@ -394,8 +390,10 @@ async def test_cookie_is_byte_for_byte_flasks() -> None:
     assert attributes(ours) == attributes(theirs)
 
 
-async def test_cookie_from_other_key_is_ignored() -> None:
-    flask_app = make_flask_app(secret="another key")
+async def test_cookie_from_other_key_is_ignored(
+    flask_app: flask.Flask, app: Quart
+) -> None:
+    flask_app.secret_key = "another key"
 
     @flask_app.route("/set")
     def flask_set() -> str:
@@ -404,7 +402,6 @@ async def test_cookie_from_other_key_is_ignored() -> None:
 
     header = session_cookie(flask_app.test_client().get("/set"))
     assert header is not None
-    app = make_app()
     seen = add_echo_routes(app)
     await app.test_client().get(
         "/get", headers={"Cookie": f"session={cookie_value(header)}"}
@@ -413,8 +410,11 @@ async def test_cookie_from_other_key_is_ignored() -> None:
 
 
 # -- keys -------------------------------------------------------------------
-async def test_secret_key_fallbacks_verify_and_current_key_signs() -> None:
-    old = make_app(secret="old key")
+async def test_secret_key_fallbacks_verify_and_current_key_signs(
+    app: Quart, client: QuartClient
+) -> None:
+    old = Quart(__name__)
+    old.secret_key = "old key"
 
     @old.route("/set")
     async def set_() -> str:
@@ -423,7 +423,7 @@ async def test_secret_key_fallbacks_verify_and_current_key_signs() -> None:
 
     old_cookie = cookie_value(session_cookie(await old.test_client().get("/set")))  # type: ignore[arg-type]
 
-    app = make_app(secret="new key")
+    app.secret_key = "new key"
     app.config["SECRET_KEY_FALLBACKS"] = ["older key", "old key"]
     seen = add_echo_routes(app)
 
@@ -432,7 +432,6 @@ async def test_secret_key_fallbacks_verify_and_current_key_signs() -> None:
         session["seen"] = True
         return "ok"
 
-    client = app.test_client()
     client.set_cookie("localhost", "session", old_cookie)
     await client.get("/get")
     assert seen == [{"user": "alice"}]
@@ -459,9 +458,9 @@ async def test_secret_key_fallbacks_verify_and_current_key_signs() -> None:
     assert seen == [{}]
 
 
-async def test_changing_the_key_takes_effect() -> None:
+async def test_changing_the_key_takes_effect(app: Quart, client: QuartClient) -> None:
     """The signer is cached; a changed key must not reuse the old one."""
-    app = make_app(secret="first")
+    app.secret_key = "first"
 
     @app.route("/set")
     async def set_() -> str:
@@ -469,7 +468,6 @@ async def test_changing_the_key_takes_effect() -> None:
         return "ok"
 
     seen = add_echo_routes(app)
-    client = app.test_client()
     await client.get("/set")
     app.config["SECRET_KEY"] = "second"
     await client.get("/get")
@@ -478,8 +476,7 @@ async def test_changing_the_key_takes_effect() -> None:
 
 # -- permanent sessions and expiry --------------------------------------------
 @pytest.mark.parametrize("lifetime", [timedelta(hours=2), 7200])
-async def test_permanent_session_cookie_expires(lifetime: Any) -> None:
-    app = make_app()
+async def test_permanent_session_cookie_expires(app: Quart, lifetime: Any) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
 
     @app.route("/")
@@ -500,9 +497,9 @@ async def test_permanent_session_cookie_expires(lifetime: Any) -> None:
 
 
 async def test_expired_cookie_gives_empty_session(
+    app: Quart,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app = make_app()
     app.config["PERMANENT_SESSION_LIFETIME"] = 60
 
     @app.route("/set")
@@ -529,8 +526,9 @@ async def test_expired_cookie_gives_empty_session(
 
 
 @pytest.mark.parametrize("refresh", [True, False])
-async def test_refresh_each_request(refresh: bool) -> None:
-    app = make_app()
+async def test_refresh_each_request(
+    app: Quart, client: QuartClient, refresh: bool
+) -> None:
     app.config["SESSION_REFRESH_EACH_REQUEST"] = refresh
 
     @app.route("/login")
@@ -548,7 +546,6 @@ async def test_refresh_each_request(refresh: bool) -> None:
     async def read() -> str:
         return str(session.get("user"))
 
-    client = app.test_client()
     await client.get("/login")
     response = await client.get("/read")
     assert await response.get_data() == b"alice"
@@ -587,9 +584,9 @@ COOKIE_CONFIGS = [
 
 
 @pytest.mark.parametrize("config", COOKIE_CONFIGS)
-async def test_cookie_settings_match_flask(config: dict[str, Any]) -> None:
-    app = make_app()
-    flask_app = make_flask_app()
+async def test_cookie_settings_match_flask(
+    flask_app: flask.Flask, app: Quart, client: QuartClient, config: dict[str, Any]
+) -> None:
     app.config.update(config)
     flask_app.config.update(config)
     name = config.get("SESSION_COOKIE_NAME", "session")
@@ -616,7 +613,6 @@ async def test_cookie_settings_match_flask(config: dict[str, Any]) -> None:
     app.add_url_rule("/clear", view_func=clear)
     flask_app.add_url_rule("/set", view_func=flask_set)
     flask_app.add_url_rule("/clear", view_func=flask_clear)
-    client = app.test_client()
     flask_client = flask_app.test_client()
     for path in ("/set", "/clear"):
         ours = session_cookie(await client.get(path), name)
@@ -625,8 +621,7 @@ async def test_cookie_settings_match_flask(config: dict[str, Any]) -> None:
         assert attributes(ours) == attributes(theirs)
 
 
-async def test_custom_cookie_name_is_read_back() -> None:
-    app = make_app()
+async def test_custom_cookie_name_is_read_back(app: Quart, client: QuartClient) -> None:
     app.config["SESSION_COOKIE_NAME"] = "sid"
 
     @app.route("/set")
@@ -635,7 +630,6 @@ async def test_custom_cookie_name_is_read_back() -> None:
         return "ok"
 
     seen = add_echo_routes(app)
-    client = app.test_client()
     response = await client.get("/set")
     assert session_cookie(response, "sid") is not None
     assert session_cookie(response) is None
@@ -643,15 +637,15 @@ async def test_custom_cookie_name_is_read_back() -> None:
     assert seen == [{"a": 1}]
 
 
-async def test_too_large_cookie_warns_with_app_limit() -> None:
-    app = make_app()
+async def test_too_large_cookie_warns_with_app_limit(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.route("/store/<int:size>")
     async def store(size: int) -> str:
         session["blob"] = secrets.token_hex(size // 2)  # incompressible
         return "ok"
 
-    client = app.test_client()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         await client.get("/store/1000")  # well under the default 4093
@@ -662,8 +656,8 @@ async def test_too_large_cookie_warns_with_app_limit() -> None:
 
 
 # -- without a secret key ----------------------------------------------------
-async def test_no_secret_key_reading_works() -> None:
-    app = make_app(secret=None)
+async def test_no_secret_key_reading_works(app: Quart) -> None:
+    app.secret_key = None
     kinds: list[Any] = []
 
     @app.route("/")
@@ -690,8 +684,8 @@ async def test_no_secret_key_reading_works() -> None:
     ],
     ids=["setitem", "update", "setdefault", "pop", "clear", "permanent"],
 )
-async def test_no_secret_key_writing_raises(write: Any) -> None:
-    app = make_app(secret=None)
+async def test_no_secret_key_writing_raises(app: Quart, write: Any) -> None:
+    app.secret_key = None
 
     @app.route("/")
     async def index() -> str:
@@ -703,9 +697,11 @@ async def test_no_secret_key_writing_raises(write: Any) -> None:
 
 
 async def test_no_secret_key_writing_is_500_when_not_testing(
+    app: Quart,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = make_app(secret=None, testing=False)
+    app.secret_key = None
+    app.testing = False
 
     @app.route("/")
     async def index() -> str:
@@ -731,8 +727,9 @@ def _signed(payload: str) -> str:
     return serializer.make_signer(serializer.salt).sign(payload).decode()
 
 
-async def _good_cookie() -> str:
-    app = make_app()
+async def _good_cookie(app: Quart) -> str:
+    """A valid session cookie from ``app`` (call it after adding routes:
+    it makes the app's first request)."""
 
     @app.route("/set")
     async def set_() -> str:
@@ -763,9 +760,10 @@ BAD_COOKIES = {
 
 
 @pytest.mark.parametrize("make_bad", BAD_COOKIES.values(), ids=BAD_COOKIES.keys())
-async def test_bad_cookie_gives_empty_session(make_bad: Any) -> None:
-    bad = make_bad(await _good_cookie())
-    app = make_app(testing=False)  # a 500 would not raise here
+async def test_bad_cookie_gives_empty_session(
+    app: Quart, client: QuartClient, make_bad: Any
+) -> None:
+    app.testing = False  # a 500 would not raise here
     seen = add_echo_routes(app)
 
     @app.route("/write")
@@ -773,7 +771,8 @@ async def test_bad_cookie_gives_empty_session(make_bad: Any) -> None:
         session["fresh"] = True
         return "written"
 
-    client = app.test_client()
+    bad = make_bad(await _good_cookie(app))
+
     response = await client.get("/get", headers={"Cookie": f"session={bad}"})
     assert response.status_code == 200
     assert seen == [{}]
@@ -782,13 +781,11 @@ async def test_bad_cookie_gives_empty_session(make_bad: Any) -> None:
     assert session_cookie(response) is not None  # a fresh, valid cookie
 
 
-async def test_good_cookie_helper_is_valid() -> None:
+async def test_good_cookie_helper_is_valid(app: Quart) -> None:
     """Guards the test above: the unmodified cookie does load."""
-    app = make_app()
     seen = add_echo_routes(app)
-    await app.test_client().get(
-        "/get", headers={"Cookie": f"session={await _good_cookie()}"}
-    )
+    good = await _good_cookie(app)
+    await app.test_client().get("/get", headers={"Cookie": f"session={good}"})
     assert seen == [{"user": "alice"}]
 
 
@@ -823,8 +820,8 @@ class MemorySessionInterface(SessionInterface):
         response.set_cookie("sid", session.sid, httponly=True)
 
 
-async def test_custom_session_interface() -> None:
-    app = make_app(secret=None)  # the memory store needs no key
+async def test_custom_session_interface(app: Quart, client: QuartClient) -> None:
+    app.secret_key = None  # the memory store needs no key
     interface = MemorySessionInterface()
     app.session_interface = interface
 
@@ -833,7 +830,6 @@ async def test_custom_session_interface() -> None:
         session["n"] = session.get("n", 0) + 1
         return f"{session['n']} {session.new}"
 
-    client = app.test_client()
     assert await (await client.get("/inc")).get_data() == b"1 True"
     assert await (await client.get("/inc")).get_data() == b"2 False"
     assert interface.calls == ["open", "save", "open", "save"]
@@ -848,13 +844,14 @@ async def test_custom_session_interface() -> None:
     assert await (await client.get("/inc")).get_data() == b"11 False"
 
 
-async def test_custom_cookie_interface_subclass() -> None:
+async def test_custom_cookie_interface_subclass(
+    app: Quart, client: QuartClient
+) -> None:
     """Subclassing the default: another salt makes cookies incompatible."""
 
     class Salted(SecureCookieSessionInterface):
         salt = "another-salt"
 
-    app = make_app()
     app.session_interface = Salted()
 
     @app.route("/set")
@@ -863,23 +860,22 @@ async def test_custom_cookie_interface_subclass() -> None:
         return "ok"
 
     seen = add_echo_routes(app)
-    client = app.test_client()
     cookie = cookie_value(session_cookie(await client.get("/set")))  # type: ignore[arg-type]
     await client.get("/get")
     assert seen == [{"a": 1}]
 
-    default = make_app()
+    default = Quart(__name__)  # the default interface, with the same key
+    default.secret_key = SECRET
     default_seen = add_echo_routes(default)
     await default.test_client().get("/get", headers={"Cookie": f"session={cookie}"})
     assert default_seen == [{}]
 
 
-async def test_open_session_returning_none_gives_null_session() -> None:
+async def test_open_session_returning_none_gives_null_session(app: Quart) -> None:
     class Refusing(SecureCookieSessionInterface):
         async def open_session(self, app: Quart, request: Any) -> None:
             return None
 
-    app = make_app()
     app.session_interface = Refusing()
     kinds: list[Any] = []
 
@@ -895,7 +891,6 @@ async def test_open_session_returning_none_gives_null_session() -> None:
 
 # -- the test client's session_transaction ---------------------------------------
 async def test_session_transaction_round_trip(app: Quart, client: QuartClient) -> None:
-    app.secret_key = SECRET
 
     @app.route("/whoami")
     async def whoami() -> str:
@@ -921,7 +916,6 @@ async def test_session_transaction_round_trip(app: Quart, client: QuartClient) -
 async def test_session_transaction_unchanged_keeps_cookie(
     app: Quart, client: QuartClient
 ) -> None:
-    app.secret_key = SECRET
     async with client.session_transaction() as sess:
         sess["a"] = 1
     assert client.cookie_jar is not None
@@ -933,7 +927,6 @@ async def test_session_transaction_unchanged_keeps_cookie(
 
 async def test_session_transaction_uses_request_kwargs(app: Quart) -> None:
     """Cookies are scoped by path: the transaction opens at ``path``."""
-    app.secret_key = SECRET
     app.config["SESSION_COOKIE_PATH"] = "/admin"
 
     @app.route("/admin/who")
@@ -951,6 +944,7 @@ async def test_session_transaction_uses_request_kwargs(app: Quart) -> None:
 
 
 async def test_session_transaction_errors(app: Quart) -> None:
+    app.secret_key = None
     with pytest.raises(RuntimeError, match="did not open a session"):
         async with app.test_client().session_transaction():
             pass
@@ -965,7 +959,6 @@ async def test_session_transaction_reads_flask_style_usage(
 ) -> None:
     """The common Flask test idiom: log in through the session, then hit a
     view that checks ``"user_id" in session``."""
-    app.secret_key = SECRET
 
     @app.route("/private")
     async def private() -> Any:
@@ -982,9 +975,8 @@ async def test_session_transaction_reads_flask_style_usage(
     assert response.headers["Vary"] == "Cookie"
 
 
-async def test_signed_helper_makes_valid_cookies() -> None:
+async def test_signed_helper_makes_valid_cookies(app: Quart) -> None:
     """Guards the bad-cookie cases: ``_signed`` output verifies and loads."""
-    app = make_app()
     seen = add_echo_routes(app)
     cookie = _signed("eyJhIjoxfQ")  # {"a":1}
     await app.test_client().get("/get", headers={"Cookie": f"session={cookie}"})
@@ -1011,8 +1003,9 @@ class RecordingInterface(SecureCookieSessionInterface):
         await super().save_session(app, session, response)
 
 
-async def test_websocket_session_opened_by_the_interface() -> None:
-    app = make_app()
+async def test_websocket_session_opened_by_the_interface(
+    app: Quart, client: QuartClient
+) -> None:
     interface = RecordingInterface()
     app.session_interface = interface
 
@@ -1027,7 +1020,6 @@ async def test_websocket_session_opened_by_the_interface() -> None:
         same = _cv_app.get().session is session._get_current_object()  # type: ignore[attr-defined]
         await websocket.send(f"{session.get('user')} {same}")
 
-    client = app.test_client()
     await client.get("/login")
     async with client.websocket("/ws") as connection:
         assert await connection.receive() == "ada True"
@@ -1035,8 +1027,9 @@ async def test_websocket_session_opened_by_the_interface() -> None:
     assert interface.saved == [200]  # an accepted websocket has no response
 
 
-async def test_websocket_session_saved_into_a_refusal() -> None:
-    app = make_app()
+async def test_websocket_session_saved_into_a_refusal(
+    app: Quart, client: QuartClient
+) -> None:
     interface = RecordingInterface()
     app.session_interface = interface
 
@@ -1049,7 +1042,6 @@ async def test_websocket_session_saved_into_a_refusal() -> None:
     async def check() -> str:
         return str(session.get("seen"))
 
-    client = app.test_client()
     with pytest.raises(WebsocketResponseError) as info:
         async with client.websocket("/ws") as connection:
             await connection.receive()
@@ -1058,8 +1050,8 @@ async def test_websocket_session_saved_into_a_refusal() -> None:
     assert interface.saved == [403]
 
 
-async def test_websocket_context_session_without_secret() -> None:
-    app = make_app(secret=None)
+async def test_websocket_context_session_without_secret(app: Quart) -> None:
+    app.secret_key = None
 
     @app.websocket("/ws")
     async def ws() -> None:
