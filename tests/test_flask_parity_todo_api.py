@@ -533,16 +533,9 @@ async def test_quart_app_behaves_as_specified(quart_outcomes: list[Outcome]) -> 
             assert outcome.json == step.body, step.name
 
 
-# Steps where Quart differs from Flask because of known bugs in quart/.
-def same_response_params() -> list[Any]:
-    params = []
-    for index, step in enumerate(SCENARIO):
-        marks = []
-        params.append(pytest.param(index, id=step.name, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("index", same_response_params())
+@pytest.mark.parametrize(
+    "index", range(len(SCENARIO)), ids=[step.name for step in SCENARIO]
+)
 async def test_same_response(
     index: int, flask_outcomes: list[Outcome], quart_outcomes: list[Outcome]
 ) -> None:
