@@ -574,7 +574,7 @@ def version_lines() -> list[str]:
     return lines
 
 
-def get_version(ctx: Any, param: Any, value: Any) -> None:
+def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     """The ``--version`` option's callback: print :func:`version_lines`
     and exit."""
     if not value or ctx.resilient_parsing:

@@ -49,6 +49,8 @@ from .signals import send_signal
 from .sync import run_sync_iterable
 
 if TYPE_CHECKING:
+    from .ctx import AppContext
+    from .ctx import RequestContext
     from .wrappers import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -322,7 +324,9 @@ def stream_with_context(generator_or_function: Any) -> Any:
 
 
 async def _stream_in_context(
-    app_ctx: Any, req_ctx: Any, source: Iterable[Any] | AsyncIterable[Any]
+    app_ctx: AppContext,
+    req_ctx: RequestContext,
+    source: Iterable[Any] | AsyncIterable[Any],
 ) -> AsyncGenerator[Any, None]:
     # The context is set around each step rather than across a yield, so
     # that it never leaks into the code iterating the stream.

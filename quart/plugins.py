@@ -115,7 +115,7 @@ def discover_entry_points() -> tuple[EntryPointPlugin, ...]:
 
 
 @functools.cache
-def _load_entry_point(plugin: EntryPointPlugin) -> Any:
+def _load_entry_point(plugin: EntryPointPlugin) -> object:
     try:
         return plugin.entry_point.load()
     except Exception as error:
@@ -131,7 +131,7 @@ def _env_names(variable: str) -> set[str]:
     }
 
 
-def _import_plugin(spec: str) -> Any:
+def _import_plugin(spec: str) -> object:
     module_name, _, attribute = spec.partition(":")
     try:
         module = importlib.import_module(module_name)

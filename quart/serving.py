@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from types import FrameType
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -163,7 +164,7 @@ def generate_adhoc_certificate(folder: str, host: str = "127.0.0.1") -> tuple[st
             x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
         ]
     )
-    names: list[Any] = [
+    names: list[x509.GeneralName] = [
         x509.DNSName("localhost"),
         x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
         x509.IPAddress(ipaddress.ip_address("::1")),
@@ -313,7 +314,7 @@ def _wait_for_fix(
     restart()
 
 
-def _exit_quietly(signum: int, frame: Any) -> None:
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
     sys.exit(0)
 
 
