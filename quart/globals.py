@@ -47,6 +47,14 @@ _cv_app: ContextVar[AppContext] = ContextVar("quart.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("quart.request_ctx")
 _cv_websocket: ContextVar[WebsocketContext] = ContextVar("quart.websocket_ctx")
 
+#: The context variable holding the current app context, which
+#: ``current_app``, ``g`` and ``app_ctx`` read, for code that has to read or
+#: set it itself (``app_context_var.get(None)`` is the context or ``None``).
+app_context_var = _cv_app
+#: The context variable holding the current request context, which
+#: ``request``, ``session`` and ``request_ctx`` read.
+request_context_var = _cv_request
+
 
 def _session_owner() -> RequestContext | WebsocketContext:
     """The context whose session ``session`` is: the request's, else the

@@ -67,9 +67,14 @@ def _adding_decorator(add: Callable[..., None], name: str | None) -> Callable[[T
     return decorator
 
 
-def _endpoint_from_view_func(view_func: Callable[..., Any]) -> str:
+def endpoint_from_view_func(view_func: Callable[..., Any]) -> str:
+    """The endpoint name a route gets when none is given: the view
+    function's ``__name__``."""
     assert view_func is not None, "expected view func if endpoint is not provided."
     return view_func.__name__
+
+
+_endpoint_from_view_func = endpoint_from_view_func
 
 
 def get_root_path(import_name: str) -> str:

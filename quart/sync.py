@@ -33,6 +33,21 @@ _worker_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = (
 )
 
 
+def in_worker_thread() -> bool:
+    """True in a worker thread that :func:`run_sync` (or
+    :func:`run_sync_iterable`) started for a loop that is still open: there
+    :func:`await_sync` can wait for the loop. False on the event loop's own
+    thread and in threads Quart did not start."""
+    loop = _worker_loop.get()
+    if loop is None or loop.is_closed():
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return False
+
+
 def run_sync(func: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     """Wrap a sync function so that awaiting it runs it in a worker thread.
 
