@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from quart.cli import AppGroup
 from quart.hookspecs import hookimpl
 
-from ._cli import FlaskCommandsGroup
 from .extensions import configured_extensions
 from .extensions import init_extensions
+from .flask_cli import FlaskCommandsGroup
 
 if TYPE_CHECKING:
     from quart.app import Quart

@@ -67,7 +67,7 @@ async def test_sync_bridge_drives_a_coroutine_that_suspends_many_times(
     app: Quart,
 ) -> None:
     """Sync code on the loop thread drives the coroutine in place through
-    every bare suspension. Fails if ``quart_flask_patch._bridge.drive`` stops
+    every bare suspension. Fails if ``quart_flask_patch.sync_bridge.drive`` stops
     after the first one (``while yielded is None`` -> ``if yielded is
     None``)."""
     response = await app.test_client().get("/in-async-view")

@@ -85,7 +85,8 @@ def test_submodule_contents() -> None:
 
     assert Flask is App is Quart
     assert AppContext is quart.ctx.AppContext
-    assert (_cv_app, _cv_request) == (quart.globals._cv_app, quart.globals._cv_request)
+    assert _cv_app is quart.globals.app_context_var
+    assert _cv_request is quart.globals.request_context_var
     assert app_ctx is quart.globals.app_ctx
     assert request_ctx is quart.globals.request_ctx
     assert DefaultJSONProvider is quart.json.provider.DefaultJSONProvider
@@ -111,7 +112,9 @@ async def test_contexts_agree_with_quart() -> None:
     @app.route("/")
     async def index() -> str:
         seen["request"] = flask.has_request_context() and quart.has_request_context()
-        seen["stack"] = flask._request_ctx_stack.top is quart.globals._cv_request.get()
+        seen["stack"] = (
+            flask._request_ctx_stack.top is quart.globals.request_context_var.get()
+        )
         seen["app_stack"] = flask._app_ctx_stack.top.app is app
         return "ok"
 

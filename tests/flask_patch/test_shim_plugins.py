@@ -19,7 +19,7 @@ from quart.cli import ScriptInfo
 from quart.cli import cli as quart_cli
 from quart_flask_patch import FlaskExtension
 from quart_flask_patch import init_extensions
-from quart_flask_patch._cli import flask_command_entry_points
+from quart_flask_patch.flask_cli import flask_command_entry_points
 
 
 def _names(app: Quart) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """The ``flask`` modules the shim installs: each one holds Quart's own
 objects (``flask.g is quart.g``, ``flask.Flask is quart.Quart``) plus the
-sync-facing helpers of :mod:`quart_flask_patch._helpers`."""
+sync-facing helpers of :mod:`quart_flask_patch.sync_helpers`."""
 
 from __future__ import annotations
 
@@ -56,18 +56,18 @@ def _specs() -> dict[str, dict[str, Any]]:
     import quart
     from quart.app import Quart
     from quart.cli import QuartGroup
-    from quart.globals import _cv_app
-    from quart.globals import _cv_request
-    from quart.scaffold import _endpoint_from_view_func
+    from quart.globals import app_context_var
+    from quart.globals import request_context_var
+    from quart.scaffold import endpoint_from_view_func
     from quart.scaffold import get_root_path
     from quart.testing import QuartClient
     from quart.testing import QuartCliRunner
 
-    from . import _cli
-    from . import _helpers
+    from . import flask_cli
+    from . import sync_helpers
 
     helpers = {
-        name: getattr(_helpers, name)
+        name: getattr(sync_helpers, name)
         for name in (
             "make_response",
             "flash",
@@ -77,7 +77,7 @@ def _specs() -> dict[str, dict[str, Any]]:
         )
     }
     templating = {
-        name: getattr(_helpers, name)
+        name: getattr(sync_helpers, name)
         for name in (
             "render_template",
             "render_template_string",
@@ -87,12 +87,12 @@ def _specs() -> dict[str, dict[str, Any]]:
         )
     }
     stacks = {
-        "_app_ctx_stack": _ContextStack(_cv_app, "_app_ctx_stack"),
-        "_request_ctx_stack": _ContextStack(_cv_request, "_request_ctx_stack"),
+        "_app_ctx_stack": _ContextStack(app_context_var, "_app_ctx_stack"),
+        "_request_ctx_stack": _ContextStack(request_context_var, "_request_ctx_stack"),
     }
     scaffold = {
         **_public("quart.scaffold"),
-        "_endpoint_from_view_func": _endpoint_from_view_func,
+        "_endpoint_from_view_func": endpoint_from_view_func,
         "get_root_path": get_root_path,
     }
     quart_top = {name: getattr(quart, name) for name in dir(quart) if name[0] != "_"}
@@ -116,17 +116,17 @@ def _specs() -> dict[str, dict[str, Any]]:
         "flask.globals": {
             **_public("quart.globals"),
             **stacks,
-            "_cv_app": _cv_app,
-            "_cv_request": _cv_request,
+            "_cv_app": app_context_var,
+            "_cv_request": request_context_var,
         },
         "flask.ctx": {
             **_public("quart.ctx"),
-            "_AppCtxGlobals": importlib.import_module("quart.ctx")._AppCtxGlobals,
+            "_AppCtxGlobals": Quart.app_ctx_globals_class,
         },
         "flask.helpers": {
             **_public("quart.helpers"),
             **helpers,
-            "get_template_attribute": _helpers.get_template_attribute,
+            "get_template_attribute": sync_helpers.get_template_attribute,
             "get_root_path": get_root_path,
         },
         "flask.templating": {**_public("quart.templating"), **templating},
@@ -144,7 +144,7 @@ def _specs() -> dict[str, dict[str, Any]]:
         "flask.cli": {
             **_public("quart.cli"),
             "FlaskGroup": QuartGroup,
-            "with_appcontext": _cli.with_appcontext,
+            "with_appcontext": flask_cli.with_appcontext,
         },
         "flask.testing": {
             **_public("quart.testing"),

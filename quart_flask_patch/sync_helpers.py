@@ -18,11 +18,11 @@ from quart import helpers as _quart_helpers
 from quart import templating as _quart_templating
 from quart.ctx import AppContext
 from quart.ctx import RequestContext
-from quart.globals import _cv_app
-from quart.globals import _cv_request
+from quart.globals import app_context_var
+from quart.globals import request_context_var
 from quart.wrappers.response import IterableBody
 
-from ._bridge import hybrid
+from .sync_bridge import hybrid
 
 
 async def _make_response(*args: Any) -> Any:
@@ -51,14 +51,14 @@ def _in_context(
 ) -> Iterator[Any]:
     # Quart runs a sync generator body in worker threads, all steps in one
     # copied context: set the request's contexts there for its lifetime.
-    app_token = _cv_app.set(app_ctx)
-    req_token = _cv_request.set(req_ctx)
+    app_token = app_context_var.set(app_ctx)
+    req_token = request_context_var.set(req_ctx)
     try:
         yield from iterator
     finally:
         try:
-            _cv_request.reset(req_token)
-            _cv_app.reset(app_token)
+            request_context_var.reset(req_token)
+            app_context_var.reset(app_token)
         except ValueError:
             pass  # closed from outside that context: nothing to restore
 
@@ -76,8 +76,8 @@ def stream_with_context(generator_or_function: Any) -> Any:
             return stream_with_context(function(*args, **kwargs))
 
         return decorator
-    app_ctx = _cv_app.get(None)
-    req_ctx = _cv_request.get(None)
+    app_ctx = app_context_var.get(None)
+    req_ctx = request_context_var.get(None)
     if app_ctx is None or req_ctx is None:
         raise RuntimeError(
             "'stream_with_context' can only be used when a request context is"

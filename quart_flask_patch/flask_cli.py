@@ -16,7 +16,7 @@ import click
 
 from quart.cli import AppGroup
 from quart.cli import ScriptInfo
-from quart.globals import _cv_app
+from quart.globals import app_context_var
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +32,7 @@ def with_appcontext(f: F) -> F:
 
     @click.pass_context
     def decorator(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
-        if _cv_app.get(None) is None:
+        if app_context_var.get(None) is None:
             app = ctx.ensure_object(ScriptInfo).load_app()
             ctx.with_resource(app.app_context())  # type: ignore[arg-type]
         result = ctx.invoke(f, *args, **kwargs)
