@@ -17,6 +17,7 @@ from quart import websocket
 from quart.asgi import ASGIHTTPConnection
 from quart.asgi import ASGILifespan
 from quart.asgi import ASGIWebsocketConnection
+from quart.testing import QuartClient
 from quart.typing import ASGIReceiveCallable
 from quart.typing import ASGISendCallable
 from quart.typing import Message
@@ -104,9 +105,7 @@ def body_of(sent: list[Message]) -> bytes:
 
 
 @pytest.fixture
-def app() -> Quart:
-    app = Quart(__name__)
-
+def app(app: Quart) -> Quart:
     @app.route("/text", methods=["GET", "POST"])
     async def text() -> str:
         return "hello"
@@ -246,6 +245,7 @@ async def test_exception_propagates_when_testing(app: Quart) -> None:
 
 
 async def test_exception_becomes_500(app: Quart) -> None:
+    app.testing = False  # a testing app raises the error into the test
     app.logger.disabled = True
 
     @app.get("/boom")
@@ -521,8 +521,7 @@ class LifespanDriver:
             return await self.outgoing.get()
 
 
-async def test_lifespan_startup_and_shutdown() -> None:
-    app = Quart(__name__)
+async def test_lifespan_startup_and_shutdown(app: Quart) -> None:
     events: list[str] = []
 
     @app.before_serving
@@ -543,8 +542,7 @@ async def test_lifespan_startup_and_shutdown() -> None:
         await driver.task  # the lifespan call ends after shutdown
 
 
-async def test_lifespan_startup_failure() -> None:
-    app = Quart(__name__)
+async def test_lifespan_startup_failure(app: Quart) -> None:
     app.logger.disabled = True
 
     @app.before_serving
@@ -559,8 +557,7 @@ async def test_lifespan_startup_failure() -> None:
         await driver.task
 
 
-async def test_lifespan_shutdown_failure() -> None:
-    app = Quart(__name__)
+async def test_lifespan_shutdown_failure(app: Quart) -> None:
     app.logger.disabled = True
 
     @app.after_serving
@@ -576,24 +573,23 @@ async def test_lifespan_shutdown_failure() -> None:
         await driver.task
 
 
-async def test_non_utf8_query_string_is_a_400_not_a_500() -> None:
-    app = Quart(__name__)
+async def test_non_utf8_query_string_is_a_400_not_a_500(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.get("/")
     async def index() -> dict[str, str]:
         return request.args.to_dict()
 
-    client = app.test_client()
     response = await client.get("/", scope_base={"query_string": b"a=\xff\xfe"})
     assert response.status_code == 400
     assert b"not valid UTF-8" in await response.get_data()
     assert (await client.get("/?a=%C3%A9")).status_code == 200
 
 
-async def test_watcher_does_not_spin_on_a_receive_that_never_blocks() -> None:
+async def test_watcher_does_not_spin_on_a_receive_that_never_blocks(app: Quart) -> None:
     """A server that keeps answering ``receive()`` with body messages after
     the body ended must not make the disconnect watcher busy-loop."""
-    app = Quart(__name__)
 
     @app.get("/")
     async def index() -> str:

@@ -26,8 +26,8 @@ LIMIT = 1024
 
 
 @pytest.fixture
-def app() -> Quart:
-    app = Quart(__name__)
+def app(app: Quart) -> Quart:
+    app.testing = False  # served: a view's error is a 500, not raised here
     app.config["MAX_CONTENT_LENGTH"] = LIMIT
 
     @app.get("/")

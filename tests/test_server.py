@@ -19,8 +19,7 @@ from quart import url_for
 
 
 @pytest.fixture
-def app() -> Quart:
-    app = Quart(__name__)
+def app(app: Quart) -> Quart:
     app.config["MAX_CONTENT_LENGTH"] = 1024
     app.extensions["events"] = []
 

@@ -31,10 +31,7 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRAC
 
 
 @pytest.fixture
-def app() -> Quart:
-    app = Quart(__name__)
-    app.testing = True
-
+def app(app: Quart) -> Quart:
     @app.route("/method", methods=ALL_METHODS)
     async def method() -> str:
         return request.method
@@ -664,8 +661,7 @@ async def test_test_request_context_is_popped(app: Quart) -> None:
 # -- test_app -------------------------------------------------------------
 
 
-async def test_test_app_runs_lifespan() -> None:
-    app = Quart(__name__)
+async def test_test_app_runs_lifespan(app: Quart) -> None:
     events: list[str] = []
 
     @app.before_serving
@@ -697,10 +693,9 @@ async def test_test_app_runs_lifespan() -> None:
     assert events == ["startup", "while-start", "shutdown", "while-end"]
 
 
-async def test_test_app_startup_failure() -> None:
+async def test_test_app_startup_failure(app: Quart) -> None:
     from quart.testing import LifespanError
 
-    app = Quart(__name__)
     app.logger.disabled = True
 
     @app.before_serving
@@ -713,8 +708,7 @@ async def test_test_app_startup_failure() -> None:
                 pass
 
 
-async def test_test_app_client_shares_cookies_across_calls() -> None:
-    app = Quart(__name__)
+async def test_test_app_client_shares_cookies_across_calls(app: Quart) -> None:
 
     @app.get("/set")
     async def set_() -> Response:
@@ -735,8 +729,7 @@ async def test_test_app_client_shares_cookies_across_calls() -> None:
 # -- root_path (ASGI: the scope's path includes it) --------------------------
 
 
-async def test_root_path_is_part_of_the_path() -> None:
-    app = Quart(__name__)
+async def test_root_path_is_part_of_the_path(app: Quart) -> None:
     seen: list[dict[str, Any]] = []
 
     @app.get("/")
@@ -767,8 +760,9 @@ async def test_root_path_is_part_of_the_path() -> None:
     ]
 
 
-async def test_root_path_redirects_are_followed_under_the_mount() -> None:
-    app = Quart(__name__)
+async def test_root_path_redirects_are_followed_under_the_mount(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.get("/old")
     async def old() -> Response:
@@ -778,7 +772,6 @@ async def test_root_path_redirects_are_followed_under_the_mount() -> None:
     async def new() -> str:
         return f"{request.root_path} {request.path}"
 
-    client = app.test_client()
     response = await client.get("/app/old", root_path="/app", follow_redirects=True)
     assert [r.headers["Location"] for r in response.history] == ["/app/new"]
     assert await response.get_data(as_text=True) == "/app /new"
@@ -804,8 +797,7 @@ def test_public_names() -> None:
     assert TestApp(Quart(__name__)).startup_timeout == testing_app.DEFAULT_TIMEOUT
 
 
-def test_make_test_headers_path_and_query_string() -> None:
-    app = Quart(__name__)
+def test_make_test_headers_path_and_query_string(app: Quart) -> None:
     app.config["SERVER_NAME"] = "example.com"
     headers, path, query = make_test_headers_path_and_query_string(
         app, "/a%20b/%C3%A9?x=1&y=%20", {"X-A": "1"}, auth=("u", "p")
@@ -823,8 +815,7 @@ def test_make_test_headers_path_and_query_string() -> None:
         make_test_headers_path_and_query_string(app, "/?a=1", query_string={"b": 2})
 
 
-def test_make_test_body_with_headers() -> None:
-    app = Quart(__name__)
+def test_make_test_body_with_headers(app: Quart) -> None:
     body, headers = make_test_body_with_headers(json={"a": [1, None]}, app=app)
     assert json.loads(body) == {"a": [1, None]}
     assert headers == Headers(

@@ -39,8 +39,7 @@ def ws_connect(address: str, path: str, **kwargs: Any) -> connect:
 
 
 @pytest.fixture
-def app() -> Quart:
-    app = Quart(__name__)
+def app(app: Quart) -> Quart:
     app.extensions["events"] = []
 
     @app.websocket("/echo")
