@@ -20,9 +20,15 @@ called at all.
 
 Wrappers (``@hookimpl(wrapper=True)`` or ``hookwrapper=True``) work on the
 hooks in :data:`WRAPPABLE_HOOKS`, which the core calls through pluggy's own
-hook callers. Every other hook may be async, or is called one implementation
-at a time (to await each, or to name the plugin that failed), so a wrapper
-of it is refused at registration with a :class:`~quart.plugins.PluginError`.
+hook callers. ``quart_startup`` and ``quart_shutdown`` are among them
+(datasette's pattern): pluggy calls every implementation, so sync ones run
+then, and the core awaits the async ones' coroutines afterwards in plugin
+order; a wrapper sees those results before they are awaited. The other
+hooks are called one implementation at a time: the per-request ones from
+the app's snapshot, ``quart_serve`` because its async implementations
+decline by returning ``None`` after awaiting, ``quart_app_created`` to name
+the plugin that failed and the routes it added. A wrapper of one of those
+is refused at registration with a :class:`~quart.plugins.PluginError`.
 """
 
 from __future__ import annotations
@@ -76,14 +82,16 @@ def quart_app_created(app: Quart) -> None:
 @hookspec
 def quart_startup(app: Quart) -> Awaitable[None] | None:
     """Called when the app starts serving (ASGI lifespan startup), after the
-    app's ``before_serving`` functions, inside an app context. May be async.
-    An exception fails the startup."""
+    app's ``before_serving`` functions, inside an app context. May be async
+    (sync implementations run first, then the async ones are awaited in
+    plugin order). An exception fails the startup."""
 
 
 @hookspec
 def quart_shutdown(app: Quart) -> Awaitable[None] | None:
     """Called when the app stops serving (ASGI lifespan shutdown), after the
-    app's ``after_serving`` functions, inside an app context. May be async."""
+    app's ``after_serving`` functions, inside an app context. May be async,
+    as :func:`quart_startup`."""
 
 
 # -- requests -----------------------------------------------------------------
@@ -240,15 +248,17 @@ PER_REQUEST_HOOKS = (
 #: Hooks the core calls through pluggy's hook callers, so wrapper
 #: implementations (``wrapper=True``, ``hookwrapper=True``) apply to them.
 WRAPPABLE_HOOKS = (
+    "quart_startup",
+    "quart_shutdown",
     "quart_session_interface",
     "quart_broadcast_backend",
     "quart_server_names",
     "quart_cli_commands",
 )
 
-#: Hooks whose implementations may be ``async def``: the core awaits each
-#: one before calling the next (:attr:`quart.plugins.PluginManager.hook`
-#: returns an awaitable for these).
+#: Hooks whose implementations may be ``async def``: the core awaits them
+#: in plugin order (:attr:`quart.plugins.PluginManager.hook` returns an
+#: awaitable for these).
 MAY_BE_ASYNC_HOOKS = (
     "quart_startup",
     "quart_shutdown",

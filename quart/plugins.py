@@ -493,6 +493,15 @@ class PluginManager:
             if every or impl.plugin_name in enabled
         ]
 
+    def _spec_args(self, hook_name: str) -> tuple[str, ...]:
+        return tuple(getattr(self._pm.hook, hook_name).spec.argnames)
+
+    def _call_pluggy(self, hook_name: str, args: tuple[Any, ...]) -> Any:
+        """Call a hook through :meth:`_pluggy_caller` with its spec's
+        arguments given positionally."""
+        kwargs = dict(zip(self._spec_args(hook_name), args, strict=True))
+        return self._pluggy_caller(hook_name)(**kwargs)
+
     def _pluggy_caller(self, hook_name: str) -> Callable[..., Any]:
         """pluggy's own caller of a hook (wrappers, ``firstresult`` and
         tracing as pluggy documents them), limited to the plugins the hook
@@ -513,16 +522,13 @@ class PluginManager:
         """The snapshot the app compiles per-request hooks into: the
         implementations, in calling order, as plain callables taking the
         spec's arguments positionally (see :meth:`_impls`)."""
-        spec_args = tuple(getattr(self._pm.hook, hook_name).spec.argnames)
+        spec_args = self._spec_args(hook_name)
         return tuple(_caller(impl, spec_args) for impl in self._impls(hook_name))
 
     def first_result_sync(self, hook_name: str, *args: Any) -> Any:
         """The answer of a sync *firstresult* hook, through pluggy's caller
         (so wrappers apply)."""
-        spec_args = getattr(self._pm.hook, hook_name).spec.argnames
-        result = self._pluggy_caller(hook_name)(
-            **dict(zip(spec_args, args, strict=True))
-        )
+        result = self._call_pluggy(hook_name, args)
         if inspect.isawaitable(result):
             if inspect.iscoroutine(result):
                 result.close()
@@ -550,19 +556,16 @@ class PluginManager:
         return await call_until_answer(self.callers(hook_name), *args)
 
     async def call_all(self, hook_name: str, *args: Any) -> list[Any]:
-        """Call every implementation in order, awaiting async ones; the
-        non-``None`` results, as pluggy returns them."""
-        results = []
-        for call in self.callers(hook_name):
-            result = await await_me_maybe(call(*args))
-            if result is not None:
-                results.append(result)
-        return results
+        """Call a hook that may be async through pluggy's caller (so
+        wrappers and tracing apply), then await the async implementations'
+        results in plugin order, datasette's ``await_me_maybe`` pattern:
+        the non-``None`` results."""
+        return await await_each(self._call_pluggy(hook_name, args))
 
     def results_by_plugin(self, hook_name: str, *args: Any) -> dict[str, Any]:
         """Each implementation's (sync) result by plugin name, for reports
         such as ``quart plugins``."""
-        spec_args = tuple(getattr(self._pm.hook, hook_name).spec.argnames)
+        spec_args = self._spec_args(hook_name)
         return {
             impl.plugin_name: _caller(impl, spec_args)(*args)
             for impl in self._impls(hook_name)
@@ -612,6 +615,25 @@ async def await_me_maybe(value: Any) -> Any:
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+async def await_each(results: list[Any]) -> list[Any]:
+    """Await, in order, what each implementation of a hook returned
+    (coroutines of async implementations, plain values of sync ones); the
+    non-``None`` values. When one fails, the coroutines after it are closed
+    unawaited."""
+    values = []
+    for index, result in enumerate(results):
+        try:
+            value = await await_me_maybe(result)
+        except BaseException:
+            for later in results[index + 1 :]:
+                if inspect.iscoroutine(later):
+                    later.close()
+            raise
+        if value is not None:
+            values.append(value)
+    return values
 
 
 async def call_each(callers: tuple[Callable[..., Any], ...], *args: Any) -> None:

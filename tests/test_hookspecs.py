@@ -3,7 +3,9 @@ them: wrappers, awaiting async implementations, the documented relay."""
 
 from __future__ import annotations
 
+import gc
 import inspect
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -29,14 +31,14 @@ from quart.wrappers import Websocket
         "quart_request_finished",
         "quart_request_started",
         "quart_websocket_teardown",
-        "quart_startup",
+        "quart_serve",
         "quart_app_created",
     ],
 )
 def test_wrappers_of_hooks_called_one_at_a_time_are_refused(
     kind: str, hook: str
 ) -> None:
-    def wrapper(app: Quart) -> Generator[None, Any, Any]:
+    def wrapper() -> Generator[None, Any, Any]:
         return (yield)
 
     marker = hookimpl(wrapper=True) if kind == "wrapper" else hookimpl(hookwrapper=True)
@@ -73,6 +75,57 @@ def test_a_wrapper_can_change_the_answer() -> None:
             return Mine()
 
     assert isinstance(Quart(__name__, plugins=[Replacing()]).session_interface, Mine)
+
+
+async def test_startup_runs_through_pluggy_so_a_wrapper_sees_it() -> None:
+    calls: list[str] = []
+
+    class First:
+        @hookimpl(tryfirst=True)
+        async def quart_startup(self) -> None:
+            calls.append("first")
+
+    class Second:
+        @hookimpl
+        async def quart_startup(self) -> None:
+            calls.append("second")
+
+    class Tracing:
+        @hookimpl(wrapper=True)
+        def quart_startup(self) -> Generator[None, list[Any], list[Any]]:
+            calls.append("enter")
+            results = yield
+            calls.append(f"exit with {len(results)} results")
+            return results
+
+    app = Quart(__name__, plugins=[Second(), First(), Tracing()])
+    async with app.test_app():
+        pass
+    # pluggy called both (async: nothing ran yet), then the core awaited
+    # them in plugin order.
+    assert calls == ["enter", "exit with 2 results", "first", "second"]
+
+
+async def test_a_failing_async_startup_closes_the_ones_after_it() -> None:
+    ran: list[str] = []
+
+    class Fails:
+        @hookimpl(tryfirst=True)
+        async def quart_startup(self) -> None:
+            raise RuntimeError("no database")
+
+    class Later:
+        @hookimpl
+        async def quart_startup(self) -> None:
+            ran.append("later")
+
+    app = Quart(__name__, plugins=[Later(), Fails()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "coroutine ... was never awaited"
+        with pytest.raises(RuntimeError, match="no database"):
+            await app.plugins.call_all("quart_startup", app)
+        gc.collect()
+    assert ran == []
 
 
 async def test_hook_relay_awaits_async_implementations() -> None:
