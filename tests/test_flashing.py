@@ -18,11 +18,13 @@ from quart import render_template_string
 from quart import session
 from quart.testing import QuartClient
 
+SECRET = "flash-secret"
 
-def _app() -> Quart:
-    app = Quart(__name__)
-    app.testing = True
-    app.secret_key = "flash-secret"
+
+@pytest.fixture
+def app(app: Quart) -> Quart:
+    """The shared app with a ``/flash`` view flashing four messages."""
+    app.secret_key = SECRET  # the Flask apps below share it
 
     @app.post("/flash")
     async def add() -> str:
@@ -41,22 +43,23 @@ async def _json(client: QuartClient, path: str) -> Any:
     return await response.get_json()
 
 
-async def test_messages_survive_to_the_next_request_only() -> None:
-    app = _app()
+async def test_messages_survive_to_the_next_request_only(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.get("/read")
     async def read() -> Any:
         return {"messages": [str(m) for m in get_flashed_messages()]}
 
-    client = app.test_client()
     await client.post("/flash")
     data = await _json(client, "/read")
     assert data == {"messages": ["plain", "oops", "careful", "<b>bold</b>"]}
     assert await _json(client, "/read") == {"messages": []}
 
 
-async def test_read_once_per_request_and_cached() -> None:
-    app = _app()
+async def test_read_once_per_request_and_cached(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.get("/twice")
     async def twice() -> Any:
@@ -68,26 +71,23 @@ async def test_read_once_per_request_and_cached() -> None:
             "left": "_flashes" in session,
         }
 
-    client = app.test_client()
     await client.post("/flash")
     assert await _json(client, "/twice") == {"first": 4, "second": 4, "left": False}
 
 
-async def test_markup_messages_keep_their_type() -> None:
-    app = _app()
+async def test_markup_messages_keep_their_type(app: Quart, client: QuartClient) -> None:
 
     @app.get("/types")
     async def types() -> Any:
         return {"types": [type(m).__name__ for m in get_flashed_messages()]}
 
-    client = app.test_client()
     await client.post("/flash")
     assert await _json(client, "/types") == {"types": ["str", "str", "str", "Markup"]}
 
 
 def _flask_results() -> dict[str, Any]:
     app = flask.Flask(__name__)
-    app.secret_key = "flash-secret"
+    app.secret_key = SECRET
 
     @app.post("/flash")
     def add() -> str:
@@ -121,14 +121,14 @@ def _read(getter: Any) -> dict[str, Any]:
     }
 
 
-async def test_categories_and_filters_match_flask() -> None:
-    app = _app()
+async def test_categories_and_filters_match_flask(
+    app: Quart, client: QuartClient
+) -> None:
 
     @app.get("/read")
     async def read() -> Any:
         return _read(get_flashed_messages)
 
-    client = app.test_client()
     await client.post("/flash")
     data = await _json(client, "/read")
     assert data == _flask_results()
@@ -136,15 +136,13 @@ async def test_categories_and_filters_match_flask() -> None:
     assert data["errors_and_warnings"] == [["error", "oops"], ["warning", "careful"]]
 
 
-async def test_cookie_is_readable_by_flask() -> None:
+async def test_cookie_is_readable_by_flask(client: QuartClient) -> None:
     """A message flashed by Quart is shown by a Flask app with the same key."""
-    app = _app()
-    client = app.test_client()
     response = await client.post("/flash")
     cookie = response.headers["Set-Cookie"].split(";", 1)[0]
 
     flask_app = flask.Flask(__name__)
-    flask_app.secret_key = "flash-secret"
+    flask_app.secret_key = SECRET
 
     @flask_app.get("/read")
     def read() -> Any:
@@ -164,8 +162,7 @@ async def test_cookie_is_readable_by_flask() -> None:
     }
 
 
-async def test_flashed_messages_in_templates() -> None:
-    app = _app()
+async def test_flashed_messages_in_templates(app: Quart, client: QuartClient) -> None:
 
     @app.get("/page")
     async def page() -> str:
@@ -174,7 +171,6 @@ async def test_flashed_messages_in_templates() -> None:
             "[{{ category }}:{{ message }}]{% endfor %}"
         )
 
-    client = app.test_client()
     await client.post("/flash")
     response = await client.get("/page")
     assert await response.get_data(as_text=True) == (
@@ -182,8 +178,7 @@ async def test_flashed_messages_in_templates() -> None:
     )
 
 
-async def test_message_flashed_signal() -> None:
-    app = _app()
+async def test_message_flashed_signal(app: Quart) -> None:
     received: list[tuple[Any, str]] = []
 
     async def on_flash(sender: Quart, message: Any, category: str) -> None:
@@ -202,9 +197,8 @@ async def test_message_flashed_signal() -> None:
     ]
 
 
-async def test_flash_without_secret_key_fails_clearly() -> None:
-    app = Quart(__name__)
-    app.testing = True
+async def test_flash_without_secret_key_fails_clearly(app: Quart) -> None:
+    app.secret_key = None
 
     @app.get("/")
     async def index() -> str:
@@ -221,8 +215,7 @@ async def test_flash_without_secret_key_fails_clearly() -> None:
     assert await _json(app.test_client(), "/read") == {"messages": []}
 
 
-async def test_outside_request_context() -> None:
-    app = _app()
+async def test_outside_request_context(app: Quart) -> None:
     with pytest.raises(RuntimeError, match="request context"):
         await flash("x")
     async with app.app_context():

@@ -913,9 +913,7 @@ async def test_session_transaction_round_trip(app: Quart, client: QuartClient) -
     assert await (await client.get("/whoami")).get_data() == b"None"
 
 
-async def test_session_transaction_unchanged_keeps_cookie(
-    app: Quart, client: QuartClient
-) -> None:
+async def test_session_transaction_unchanged_keeps_cookie(client: QuartClient) -> None:
     async with client.session_transaction() as sess:
         sess["a"] = 1
     assert client.cookie_jar is not None
