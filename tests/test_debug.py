@@ -10,6 +10,7 @@ from quart import Quart
 from quart.debug import TEMPLATE
 from quart.debug import render_traceback
 from quart.debug import traceback_response
+from quart.testing import QuartClient
 from quart.testing import WebsocketResponseError
 
 
@@ -17,9 +18,11 @@ class ShowMe(Exception):
     pass
 
 
-def _app(debug: bool) -> Quart:
-    app = Quart(__name__)
-    app.debug = debug  # not testing: testing raises errors into the test
+@pytest.fixture
+def app(app: Quart) -> Quart:
+    """The shared app, not testing (testing raises errors into the test),
+    with a view that fails."""
+    app.testing = False
 
     @app.route("/")
     async def index() -> str:
@@ -30,9 +33,10 @@ def _app(debug: bool) -> Quart:
 
 
 async def test_debug_answers_with_the_traceback_page(
+    app: Quart,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = _app(debug=True)
+    app.debug = True
     with caplog.at_level(logging.ERROR):
         response = await app.test_client().get("/")
     assert response.status_code == 500
@@ -51,8 +55,10 @@ async def test_debug_answers_with_the_traceback_page(
     assert any(record.exc_info for record in caplog.records)
 
 
-async def test_no_traceback_outside_debug(caplog: pytest.LogCaptureFixture) -> None:
-    app = _app(debug=False)
+async def test_no_traceback_outside_debug(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.debug = False
     with caplog.at_level(logging.ERROR):
         response = await app.test_client().get("/")
     assert response.status_code == 500
@@ -62,9 +68,8 @@ async def test_no_traceback_outside_debug(caplog: pytest.LogCaptureFixture) -> N
         assert leak not in body
 
 
-async def test_toggling_debug_on_one_app() -> None:
-    app = _app(debug=False)
-    client = app.test_client()
+async def test_toggling_debug_on_one_app(app: Quart, client: QuartClient) -> None:
+    app.debug = False
     assert "ShowMe" not in await (await client.get("/")).get_data(as_text=True)
     app.debug = True
     response = await client.get("/")
@@ -76,9 +81,9 @@ async def test_toggling_debug_on_one_app() -> None:
     assert "ShowMe" not in await response.get_data(as_text=True)
 
 
-async def test_debug_skips_the_500_handler() -> None:
+async def test_debug_skips_the_500_handler(app: Quart) -> None:
     # As with Flask's debugger: debug mode shows the error itself.
-    app = _app(debug=True)
+    app.debug = True
 
     @app.errorhandler(500)
     async def handler(error: Exception) -> tuple[str, int]:
@@ -95,25 +100,24 @@ async def test_debug_skips_the_500_handler() -> None:
     ("testing", "propagate"), [(True, None), (False, True), (True, True)]
 )
 async def test_raised_when_testing_or_propagating(
-    testing: bool, propagate: bool | None
+    app: Quart, testing: bool, propagate: bool | None
 ) -> None:
-    app = _app(debug=True)
+    app.debug = True
     app.testing = testing
     app.config["PROPAGATE_EXCEPTIONS"] = propagate
     with pytest.raises(ShowMe):
         await app.test_client().get("/")
 
 
-async def test_propagate_false_gives_the_plain_page() -> None:
-    app = _app(debug=True)
+async def test_propagate_false_gives_the_plain_page(app: Quart) -> None:
+    app.debug = True
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = await app.test_client().get("/")
     assert response.status_code == 500
     assert "ShowMe" not in await response.get_data(as_text=True)
 
 
-async def test_websocket_refused_with_the_page() -> None:
-    app = Quart(__name__)
+async def test_websocket_refused_with_the_page(app: Quart) -> None:
     app.debug = True
 
     @app.websocket("/ws")
