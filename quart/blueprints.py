@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import AsyncGenerator
 from collections.abc import Callable
 from functools import cached_property
 from functools import update_wrapper
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeAlias
-from typing import TypeVar
 from typing import cast
 
 from .cli import AppGroup
@@ -53,7 +51,6 @@ if TYPE_CHECKING:
     from .wrappers import Response
 
 DeferredSetupFunction: TypeAlias = "Callable[[BlueprintSetupState], None]"
-F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
@@ -455,23 +452,21 @@ class Blueprint(Scaffold):
         return f
 
     @setupmethod
-    def before_app_serving(self, f: F) -> F:
+    def before_app_serving(self, f: T_before_serving) -> T_before_serving:
         """Run ``f()`` at app startup (see :meth:`Quart.before_serving
         <quart.Quart.before_serving>`)."""
         self._on_app(lambda app: app.before_serving_funcs.append(f))
         return f
 
     @setupmethod
-    def while_app_serving(
-        self, f: Callable[[], AsyncGenerator[Any, None]]
-    ) -> Callable[[], AsyncGenerator[Any, None]]:
+    def while_app_serving(self, f: T_while_serving) -> T_while_serving:
         """An async generator around the app's serving lifetime (see
         :meth:`Quart.while_serving <quart.Quart.while_serving>`)."""
         self._on_app(lambda app: app.while_serving_funcs.append(f))
         return f
 
     @setupmethod
-    def after_app_serving(self, f: F) -> F:
+    def after_app_serving(self, f: T_after_serving) -> T_after_serving:
         """Run ``f()`` at app shutdown (see :meth:`Quart.after_serving
         <quart.Quart.after_serving>`)."""
         self._on_app(lambda app: app.after_serving_funcs.append(f))

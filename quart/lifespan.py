@@ -12,27 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncGenerator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import TypeVar
 from typing import cast
 
 from .scaffold import setupmethod
 from .signals import got_background_exception
 from .signals import got_serving_exception
 from .signals import send_signal
+from .typing import T_after_serving
+from .typing import T_before_serving
+from .typing import T_while_serving
 
 if TYPE_CHECKING:
     from .app import Quart
     from .sansio.app import App as _AppBase
 else:
     _AppBase = object
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Lifespan(_AppBase):
@@ -47,22 +46,20 @@ class Lifespan(_AppBase):
         ) -> Callable[..., Awaitable[Any]]: ...
 
     @setupmethod
-    def before_serving(self, func: F) -> F:
+    def before_serving(self, func: T_before_serving) -> T_before_serving:
         """Run ``func()`` at startup, before the first request is served."""
         self.before_serving_funcs.append(func)
         return func
 
     @setupmethod
-    def while_serving(
-        self, func: Callable[[], AsyncGenerator[Any, None]]
-    ) -> Callable[[], AsyncGenerator[Any, None]]:
+    def while_serving(self, func: T_while_serving) -> T_while_serving:
         """An async generator that runs to its ``yield`` at startup and
         resumes after it at shutdown: set-up and tear-down in one place."""
         self.while_serving_funcs.append(func)
         return func
 
     @setupmethod
-    def after_serving(self, func: F) -> F:
+    def after_serving(self, func: T_after_serving) -> T_after_serving:
         """Run ``func()`` at shutdown, after serving stopped."""
         self.after_serving_funcs.append(func)
         return func
