@@ -293,9 +293,9 @@ class PluginManager:
         for answer (the enabled ones, or every loaded one for
         :data:`quart.hookspecs.LOADED_PLUGIN_HOOKS`). A hook that may be
         async returns an awaitable (``await manager.hook.quart_startup(
-        app=app)``) that awaits each implementation in turn; a sync hook
-        returns pluggy's result (a list, or the answer of a *firstresult*
-        hook)."""
+        app=app)``): :meth:`first_result` for a *firstresult* hook,
+        :meth:`call_all` for the others. A sync hook returns pluggy's
+        result (a list, or the answer of a *firstresult* hook)."""
         return HookRelay(self)
 
     def _check_wrappers(self, plugin: object, name: str) -> None:
