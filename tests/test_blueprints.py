@@ -24,12 +24,16 @@ from quart import render_template_string
 from quart import request
 from quart import url_for
 from quart.blueprints import BlueprintSetupState
+from quart.testing import QuartClient
 
 
-def _app(**kwargs: Any) -> Quart:
-    app = Quart(__name__, **kwargs)
-    app.testing = True
-    return app
+@pytest.fixture
+def flask_app() -> flask.Flask:
+    """Flask's app, configured as the shared ``app``: where behaviour is
+    subtle the same setup runs in both and the results are compared."""
+    flask_app = flask.Flask(__name__)
+    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+    return flask_app
 
 
 async def _text(app: Quart, path: str, **kwargs: Any) -> tuple[int, str]:
@@ -85,8 +89,9 @@ def test_constructor_attributes(tmp_path: Path) -> None:
     assert repr(bp) == "<Blueprint 'bp'>"
 
 
-async def test_routes_endpoints_and_request_attributes() -> None:
-    app = _app()
+async def test_routes_endpoints_and_request_attributes(
+    app: Quart, client: QuartClient
+) -> None:
     bp = Blueprint("shop", __name__, url_prefix="/shop")
 
     @bp.route("/")
@@ -114,7 +119,6 @@ async def test_routes_endpoints_and_request_attributes() -> None:
         return f"home {request.blueprint}"
 
     app.register_blueprint(bp)
-    client = app.test_client()
     data = await (await client.get("/shop/")).get_json()
     assert data == {
         "endpoint": "shop.index",
@@ -133,8 +137,7 @@ async def test_routes_endpoints_and_request_attributes() -> None:
     assert list(app.iter_blueprints()) == [bp]
 
 
-async def test_add_url_rule_and_endpoint_options() -> None:
-    app = _app()
+async def test_add_url_rule_and_endpoint_options(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
 
     async def page(name: str) -> str:
@@ -151,8 +154,7 @@ async def test_add_url_rule_and_endpoint_options() -> None:
 
 
 # -- registering twice, record, record_once -----------------------------------
-async def test_register_twice_needs_a_new_name() -> None:
-    app = _app()
+async def test_register_twice_needs_a_new_name(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
     seen: list[tuple[str, bool, Any]] = []
 
@@ -185,8 +187,7 @@ async def test_register_twice_needs_a_new_name() -> None:
     assert list(app.blueprints) == ["bp", "second"]
 
 
-async def test_setup_methods_close_after_registration() -> None:
-    app = _app()
+async def test_setup_methods_close_after_registration(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
     app.register_blueprint(bp)
     with pytest.raises(AssertionError, match="already been registered"):
@@ -199,15 +200,13 @@ async def test_setup_methods_close_after_registration() -> None:
         bp.before_request(lambda: None)
 
 
-async def test_register_after_first_request() -> None:
+async def test_register_after_first_request(app: Quart, client: QuartClient) -> None:
     # As in Quart: the app's setup may go on after it served requests.
-    app = _app()
 
     @app.route("/")
     async def index() -> str:
         return "ok"
 
-    client = app.test_client()
     assert (await client.get("/")).status_code == 200
     late = Blueprint("late", __name__, url_prefix="/late")
 
@@ -224,8 +223,7 @@ async def test_register_after_first_request() -> None:
     assert await _text(app, "/") == (200, "ok")
 
 
-def test_setup_state_attributes() -> None:
-    app = _app()
+def test_setup_state_attributes(app: Quart) -> None:
     bp = Blueprint("bp", __name__, url_prefix="/bp", url_defaults={"a": 1})
     states: list[BlueprintSetupState] = []
     bp.record(states.append)
@@ -293,19 +291,21 @@ def _nested_setup(
     ],
 )
 def test_nested_url_rules_match_flask(
-    parent_kw: dict[str, Any], child_kw: dict[str, Any], register_kw: dict[str, Any]
+    app: Quart,
+    flask_app: flask.Flask,
+    parent_kw: dict[str, Any],
+    child_kw: dict[str, Any],
+    register_kw: dict[str, Any],
 ) -> None:
-    quart_app = Quart(__name__)
-    flask_app = flask.Flask(__name__)
+    quart_app = app
     _nested_setup(quart, quart_app, parent_kw, child_kw, register_kw)
     _nested_setup(flask, flask_app, parent_kw, child_kw, register_kw)
     assert _rules(quart_app.url_map) == _rules(flask_app.url_map)
     assert list(quart_app.blueprints) == list(flask_app.blueprints)
 
 
-async def test_url_for_matches_flask() -> None:
-    quart_app = Quart(__name__)
-    flask_app = flask.Flask(__name__)
+async def test_url_for_matches_flask(app: Quart, flask_app: flask.Flask) -> None:
+    quart_app = app
     kw: dict[str, Any] = {"url_prefix": "/p"}
     _nested_setup(quart, quart_app, kw, {"url_prefix": "/c"}, {})
     _nested_setup(flask, flask_app, kw, {"url_prefix": "/c"}, {})
@@ -331,10 +331,8 @@ async def test_url_for_matches_flask() -> None:
 
 
 # -- hook order compared with Flask --------------------------------------------
-def _hooked_app(fw: Any, calls: list[str]) -> Any:
-    """The same app in Flask or Quart (sync functions work in both)."""
-    app = fw.Flask(__name__) if fw is flask else fw.Quart(__name__)
-    app.testing = True
+def _hooked_setup(fw: Any, app: Any, calls: list[str]) -> None:
+    """The same hooks on a Flask or Quart app (sync functions work in both)."""
 
     def record(label: str, rv: Any = None) -> Any:
         def func(*args: Any) -> Any:
@@ -383,16 +381,18 @@ def _hooked_app(fw: Any, calls: list[str]) -> Any:
         scaffold.add_url_rule("/", "view", view)
     parent.register_blueprint(child)
     app.register_blueprint(parent)
-    return app
 
 
 @pytest.mark.parametrize("path", ["/", "/parent/", "/parent/child/", "/missing"])
-async def test_hook_order_matches_flask(path: str) -> None:
+async def test_hook_order_matches_flask(
+    app: Quart, flask_app: flask.Flask, path: str
+) -> None:
     flask_calls: list[str] = []
-    flask_response = _hooked_app(flask, flask_calls).test_client().get(path)
+    _hooked_setup(flask, flask_app, flask_calls)
+    flask_response = flask_app.test_client().get(path)
     quart_calls: list[str] = []
-    quart_app = _hooked_app(quart, quart_calls)
-    status, body = await _text(quart_app, path)
+    _hooked_setup(quart, app, quart_calls)
+    status, body = await _text(app, path)
     assert quart_calls == flask_calls
     assert (status, body) == (flask_response.status_code, flask_response.text)
     if path == "/parent/child/":
@@ -401,8 +401,9 @@ async def test_hook_order_matches_flask(path: str) -> None:
         assert flask_calls.index("child:after2") < flask_calls.index("child:after1")
 
 
-async def test_before_request_response_short_circuits_inner_blueprints() -> None:
-    app = _app()
+async def test_before_request_response_short_circuits_inner_blueprints(
+    app: Quart,
+) -> None:
     calls: list[str] = []
     parent = Blueprint("parent", __name__)
     child = Blueprint("child", __name__)
@@ -440,9 +441,8 @@ class AppError(Exception):
     pass
 
 
-def _error_app(fw: Any) -> Any:
-    app = fw.Flask(__name__) if fw is flask else fw.Quart(__name__)
-    app.testing = True
+def _error_setup(fw: Any, app: Any) -> None:
+    """The same error handlers and raising views on a Flask or Quart app."""
     parent = fw.Blueprint("parent", __name__, url_prefix="/parent")
     child = fw.Blueprint("child", __name__, url_prefix="/child")
     other = fw.Blueprint("other", __name__, url_prefix="/other")
@@ -475,15 +475,17 @@ def _error_app(fw: Any) -> Any:
     parent.register_blueprint(child)
     app.register_blueprint(parent)
     app.register_blueprint(other)
-    return app
 
 
 @pytest.mark.parametrize("prefix", ["", "/parent", "/parent/child", "/other"])
 @pytest.mark.parametrize("kind", ["app", "parent", "child", "404", "key"])
-async def test_error_handler_scopes_match_flask(prefix: str, kind: str) -> None:
+async def test_error_handler_scopes_match_flask(
+    app: Quart, flask_app: flask.Flask, prefix: str, kind: str
+) -> None:
     path = f"{prefix}/raise/{kind}"
-    flask_app = _error_app(flask)
-    quart_app = _error_app(quart)
+    _error_setup(quart, app)
+    _error_setup(flask, flask_app)
+    quart_app = app
     try:
         flask_response = flask_app.test_client().get(path)
     except Exception as error:
@@ -494,8 +496,7 @@ async def test_error_handler_scopes_match_flask(prefix: str, kind: str) -> None:
     assert (status, body) == (flask_response.status_code, flask_response.text)
 
 
-async def test_routing_404_uses_app_handler_not_blueprint() -> None:
-    app = _app()
+async def test_routing_404_uses_app_handler_not_blueprint(app: Quart) -> None:
     bp = Blueprint("bp", __name__, url_prefix="/bp")
 
     @bp.errorhandler(404)
@@ -516,8 +517,7 @@ async def test_routing_404_uses_app_handler_not_blueprint() -> None:
 
 
 # -- URL processors -----------------------------------------------------------------
-async def test_url_processors_language_pattern() -> None:
-    app = _app()
+async def test_url_processors_language_pattern(app: Quart) -> None:
     bp = Blueprint("frontend", __name__, url_prefix="/<lang_code>")
     seen: list[str] = []
 
@@ -550,8 +550,7 @@ async def test_url_processors_language_pattern() -> None:
     assert await _text(app, "/plain") == (200, "no")
 
 
-async def test_app_url_defaults_and_preprocessors_apply_everywhere() -> None:
-    app = _app()
+async def test_app_url_defaults_and_preprocessors_apply_everywhere(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
     processed: list[str | None] = []
 
@@ -572,8 +571,7 @@ async def test_app_url_defaults_and_preprocessors_apply_everywhere() -> None:
     assert processed == ["index"]
 
 
-async def test_url_defaults_reach_views() -> None:
-    app = _app()
+async def test_url_defaults_reach_views(app: Quart) -> None:
     bp = Blueprint("bp", __name__, url_defaults={"page": 1, "size": 10})
 
     @bp.route("/list")
@@ -585,8 +583,7 @@ async def test_url_defaults_reach_views() -> None:
 
 
 # -- app-wide registration from blueprints -------------------------------------------
-async def test_app_template_helpers_from_blueprint() -> None:
-    app = _app()
+async def test_app_template_helpers_from_blueprint(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
 
     @bp.app_template_filter()
@@ -621,8 +618,7 @@ async def test_app_template_helpers_from_blueprint() -> None:
     assert await _text(app, "/") == (200, "HI cba True 42 Ab Cd True 3")
 
 
-async def test_serving_hooks_from_blueprint() -> None:
-    app = _app()
+async def test_serving_hooks_from_blueprint(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
     calls: list[str] = []
 
@@ -646,8 +642,7 @@ async def test_serving_hooks_from_blueprint() -> None:
     assert calls == ["before", "while-start", "after", "while-end"]
 
 
-def test_websocket_routes_get_the_prefix() -> None:
-    app = _app()
+def test_websocket_routes_get_the_prefix(app: Quart) -> None:
     bp = Blueprint("live", __name__, url_prefix="/live")
 
     @bp.websocket("/ws")
@@ -661,8 +656,7 @@ def test_websocket_routes_get_the_prefix() -> None:
     assert app.view_functions["live.feed"] is feed
 
 
-def test_websocket_hooks_are_merged() -> None:
-    app = _app()
+def test_websocket_hooks_are_merged(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
 
     async def hook(*args: Any) -> None:
@@ -684,8 +678,7 @@ def test_websocket_hooks_are_merged() -> None:
         assert registry[None] == [hook]
 
 
-def test_cli_commands_join_the_app_group() -> None:
-    app = _app()
+def test_cli_commands_join_the_app_group(app: Quart) -> None:
     app_cli = app.cli
     grouped = Blueprint("grouped", __name__)
     merged = Blueprint("merged", __name__, cli_group=None)
@@ -707,10 +700,12 @@ def test_cli_commands_join_the_app_group() -> None:
 
 
 # -- static and template folders ------------------------------------------------------
-async def test_blueprint_static_folder(tmp_path: Path) -> None:
+async def test_blueprint_static_folder(
+    app: Quart, client: QuartClient, tmp_path: Path
+) -> None:
     (tmp_path / "bp_static").mkdir()
     (tmp_path / "bp_static" / "app.js").write_text("console.log(1)")
-    app = _app(root_path=str(tmp_path))
+    app.root_path = str(tmp_path)
     bp = Blueprint(
         "admin",
         __name__,
@@ -719,7 +714,6 @@ async def test_blueprint_static_folder(tmp_path: Path) -> None:
         root_path=str(tmp_path),
     )
     app.register_blueprint(bp)
-    client = app.test_client()
     response = await client.get("/admin/bp_static/app.js")
     assert response.status_code == 200
     assert await response.get_data() == b"console.log(1)"
@@ -730,7 +724,9 @@ async def test_blueprint_static_folder(tmp_path: Path) -> None:
         assert url_for("admin.static", filename="app.js") == ("/admin/bp_static/app.js")
 
 
-async def test_blueprint_static_max_age_uses_blueprint_method(tmp_path: Path) -> None:
+async def test_blueprint_static_max_age_uses_blueprint_method(
+    app: Quart, tmp_path: Path
+) -> None:
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "a.txt").write_text("a")
 
@@ -738,7 +734,7 @@ async def test_blueprint_static_max_age_uses_blueprint_method(tmp_path: Path) ->
         def get_send_file_max_age(self, filename: str | None) -> int | None:
             return 600
 
-    app = _app(static_folder=None)
+    app.static_folder = None
     bp = CachedBlueprint(
         "bp", __name__, static_folder="static", root_path=str(tmp_path)
     )
@@ -754,13 +750,15 @@ async def test_send_static_file_without_folder_raises() -> None:
         await bp.send_static_file("x")
 
 
-async def test_blueprint_template_folder_after_app_folder(tmp_path: Path) -> None:
+async def test_blueprint_template_folder_after_app_folder(
+    app: Quart, tmp_path: Path
+) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "bp" / "templates").mkdir(parents=True)
     (tmp_path / "templates" / "shared.html").write_text("app version")
     (tmp_path / "bp" / "templates" / "shared.html").write_text("bp version")
     (tmp_path / "bp" / "templates" / "only_bp.html").write_text("only {{ x }}")
-    app = _app(root_path=str(tmp_path))
+    app.root_path = str(tmp_path)
     bp = Blueprint(
         "bp", __name__, template_folder="templates", root_path=str(tmp_path / "bp")
     )
@@ -785,7 +783,7 @@ async def test_blueprint_open_resource(tmp_path: Path) -> None:
 
 
 # -- nested blueprints with subdomains, served ------------------------------------
-def _subdomain_app(fw: Any, app: Any) -> Any:
+def _subdomain_setup(fw: Any, app: Any) -> None:
     parent = fw.Blueprint("parent", __name__, subdomain="parent")
     child = fw.Blueprint("child", __name__, subdomain="child")
     grandchild = fw.Blueprint("grandchild", __name__, subdomain="g")
@@ -807,12 +805,15 @@ def _subdomain_app(fw: Any, app: Any) -> Any:
     app.config["SERVER_NAME"] = "example.test"
     app.register_blueprint(parent)
     app.register_blueprint(parent, name="other", subdomain="other")
-    return app
 
 
-async def test_nested_subdomains_combine_as_in_flask() -> None:
-    quart_app = _subdomain_app(quart, Quart(__name__, subdomain_matching=True))
-    flask_app = _subdomain_app(flask, flask.Flask(__name__, subdomain_matching=True))
+async def test_nested_subdomains_combine_as_in_flask(
+    app: Quart, flask_app: flask.Flask
+) -> None:
+    quart_app = app
+    for fw, each in ((quart, app), (flask, flask_app)):
+        each.subdomain_matching = True
+        _subdomain_setup(fw, each)
     assert _rules(quart_app.url_map) == _rules(flask_app.url_map)
     subdomains = {r.endpoint: r.subdomain for r in quart_app.url_map.iter_rules()}
     assert subdomains["parent.child.index"] == "child.parent"
