@@ -36,23 +36,18 @@ from .globals import _cv_websocket
 from .lifespan import Lifespan
 from .pipeline import PIPELINE_METHODS
 from .pipeline import Pipeline
+from .pipeline import Steps
 from .plugins import call_each
-from .plugins import call_until_answer
 from .routing import QuartRule
 from .sansio.app import App
-from .sansio.app import _HookChain
 from .scaffold import AsyncFile
 from .scaffold import _sentinel
 from .sessions import SessionMixin
 from .signals import appcontext_tearing_down
 from .signals import got_request_exception
 from .signals import got_websocket_exception
-from .signals import request_finished
-from .signals import request_started
 from .signals import request_tearing_down
 from .signals import send_signal
-from .signals import websocket_finished
-from .signals import websocket_started
 from .signals import websocket_tearing_down
 from .sync import ensure_async
 from .sync import run_sync
@@ -173,13 +168,13 @@ class Quart(Pipeline, Lifespan, App):
         req_ctx = _cv_request.get(None)
         if req_ctx is not None:
             defaults["request"] = req_ctx.request
-            hooks = req_ctx._hooks or self._hooks_for(req_ctx.request.blueprint)
+            steps = req_ctx._steps or self._steps_for(req_ctx.request.blueprint)
         elif (ws_ctx := _cv_websocket.get(None)) is not None:
             defaults["websocket"] = ws_ctx.websocket
-            hooks = self._hooks_for(ws_ctx.websocket.blueprint)
+            steps = ws_ctx._steps or self._steps_for(ws_ctx.websocket.blueprint, True)
         else:
-            hooks = self._hooks_for(None)
-        processors = hooks.context_processors
+            steps = self._steps_for(None)
+        processors = steps.context_processors
         if not processors:
             for key, value in defaults.items():
                 context.setdefault(key, value)
@@ -191,37 +186,19 @@ class Quart(Pipeline, Lifespan, App):
         context.update(original)
 
     # -- contexts -------------------------------------------------------------
-    def _needs_request_teardown(self, hooks: _HookChain | None) -> bool:
-        """Whether :meth:`do_teardown_request` has anything to do (a cheap
-        check made before calling it on every request)."""
-        return bool(
-            hooks is None
-            or hooks.teardown
-            or request_tearing_down.receivers
-            or self._request_teardown_hooks
-            or "do_teardown_request" in self._overridden
-        )
-
-    def _needs_appcontext_teardown(self) -> bool:
-        """Whether :meth:`do_teardown_appcontext` has anything to do."""
-        return bool(
-            self.teardown_appcontext_funcs
-            or appcontext_tearing_down.receivers
-            or "do_teardown_appcontext" in self._overridden
-        )
-
     async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
         """Run the teardown functions of the current request (innermost
         blueprint first, app last), then the ``request_tearing_down`` signal."""
         ctx = _cv_request.get()
         if exc is _sentinel:
             exc = sys.exc_info()[1]
+        steps = ctx._steps or self._steps_for(ctx.request.blueprint)
         await self._run_teardown(
             "teardown_request function",
-            (ctx._hooks or self._hooks_for(ctx.request.blueprint)).teardown,
+            steps.teardown,
             exc,
             request_tearing_down,
-            self._request_teardown_hooks,
+            steps.plugin_teardown,
             ctx.request,
         )
 
@@ -300,21 +277,10 @@ class Quart(Pipeline, Lifespan, App):
         """Signals, before-request functions, the view and its error
         handling, then :meth:`finalize_request`."""
         ctx = request_context or _cv_request.get()
-        hooks = ctx._hooks = self._hooks_for(ctx.request.blueprint)
+        steps = ctx._steps = self._steps_for(ctx.request.blueprint)
+        rv: Any
         try:
-            if request_started.receivers:
-                await send_signal(request_started, self)
-            rv: Any = None
-            if self._request_started_hooks:
-                rv = await call_until_answer(
-                    self._request_started_hooks, self, ctx.request
-                )
-            if rv is None and (
-                hooks.before
-                or hooks.url_value_preprocessors
-                or "preprocess_request" in self._overridden
-            ):
-                rv = await self.preprocess_request(ctx)
+            rv = await self._start(steps, ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
@@ -328,13 +294,35 @@ class Quart(Pipeline, Lifespan, App):
         first, then outer to inner blueprint); the first non-``None`` value
         they return ends the request."""
         ctx = request_context or _cv_request.get()
-        request = ctx.request
-        hooks = ctx._hooks or self._hooks_for(request.blueprint)
-        if hooks.url_value_preprocessors:
-            endpoint, view_args = request.endpoint, request.view_args
-            for preprocessor in hooks.url_value_preprocessors:
+        return await self._run_before(
+            ctx._steps or self._steps_for(ctx.request.blueprint), ctx.request
+        )
+
+    async def _start(
+        self, steps: Steps, ctx: RequestContext | WebsocketContext
+    ) -> ResponseReturnValue | None:
+        """The steps before the view: the ``started`` signal and plugin
+        hooks, then the preprocessing; the first answer ends the request."""
+        connection = ctx._connection
+        for started in steps.started:
+            rv = await started(connection)
+            if rv is not None:
+                return rv  # type: ignore[no-any-return]
+        if steps.preprocess is not None:
+            return await steps.preprocess(ctx)  # type: ignore[no-any-return]
+        return None
+
+    async def _run_before(
+        self, steps: Steps, connection: Request | Websocket
+    ) -> ResponseReturnValue | None:
+        """URL value preprocessors, then before functions until one answers
+        (what :meth:`preprocess_request` and :meth:`preprocess_websocket`
+        do)."""
+        if steps.url_value_preprocessors:
+            endpoint, view_args = connection.endpoint, connection.view_args
+            for preprocessor in steps.url_value_preprocessors:
                 preprocessor(endpoint, view_args)
-        for func in hooks.before:
+        for func in steps.before:
             rv = await func()
             if rv is not None:
                 return rv  # type: ignore[no-any-return]
@@ -378,25 +366,18 @@ class Quart(Pipeline, Lifespan, App):
         when they are logged and the response is returned as it is.
         """
         ctx = request_context or _cv_request.get()
-        overridden = self._overridden
-        if "make_response" in overridden:
-            response = await self.make_response(rv)
-        else:
-            response = self._make_response(rv)
+        steps = ctx._steps or self._steps_for(ctx.request.blueprint)
+        response = await self.make_response(rv)
         try:
-            if (
-                ctx._after_request_functions
-                or (ctx._hooks or self._hooks_for(ctx.request.blueprint)).after
-                or "process_response" in overridden
-                or self._session_to_save(ctx) is not None
+            postprocess = steps.postprocess
+            if postprocess is None and (
+                ctx._after_request_functions or self._session_to_save(ctx) is not None
             ):
-                response = await self.process_response(response, ctx)
-            if request_finished.receivers:
-                await send_signal(request_finished, self, response=response)
-            if self._request_finished_hooks:
-                await call_each(
-                    self._request_finished_hooks, self, ctx.request, response
-                )
+                postprocess = self.process_response
+            if postprocess is not None:
+                response = await postprocess(response, ctx)
+            for finished in steps.finished:
+                await finished(ctx.request, response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -414,7 +395,7 @@ class Quart(Pipeline, Lifespan, App):
         ctx = request_context or _cv_request.get()
         for func in ctx._after_request_functions:
             response = await func(response)
-        for after in (ctx._hooks or self._hooks_for(ctx.request.blueprint)).after:
+        for after in (ctx._steps or self._steps_for(ctx.request.blueprint)).after:
             response = await after(response)
         session = self._session_to_save(ctx)
         if session is not None:
@@ -485,19 +466,11 @@ class Quart(Pipeline, Lifespan, App):
         """
         ctx = websocket_context or _cv_websocket.get()
         websocket = ctx.websocket
-        ctx._hooks = self._websocket_hooks_for(websocket.blueprint)
+        steps = ctx._steps = self._steps_for(websocket.blueprint, True)
         rv: Any
         try:
             try:
-                if websocket_started.receivers:
-                    await send_signal(websocket_started, self)
-                rv = None
-                if self._websocket_started_hooks:
-                    rv = await call_until_answer(
-                        self._websocket_started_hooks, self, websocket
-                    )
-                if rv is None:
-                    rv = await self.preprocess_websocket(ctx)
+                rv = await self._start(steps, ctx)
                 if rv is None:
                     rv = await self.dispatch_websocket(ctx)
             except asyncio.CancelledError:
@@ -522,17 +495,9 @@ class Quart(Pipeline, Lifespan, App):
         first, then outer to inner blueprint); the first non-``None`` value
         they return refuses the handshake (or, once accepted, ends it)."""
         ctx = websocket_context or _cv_websocket.get()
-        websocket = ctx.websocket
-        hooks = ctx._hooks or self._websocket_hooks_for(websocket.blueprint)
-        if hooks.url_value_preprocessors:
-            endpoint, view_args = websocket.endpoint, websocket.view_args
-            for preprocessor in hooks.url_value_preprocessors:
-                preprocessor(endpoint, view_args)
-        for func in hooks.before:
-            rv = await func()
-            if rv is not None:
-                return rv  # type: ignore[no-any-return]
-        return None
+        return await self._run_before(
+            ctx._steps or self._steps_for(ctx.websocket.blueprint, True), ctx.websocket
+        )
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None
@@ -554,15 +519,19 @@ class Quart(Pipeline, Lifespan, App):
         """Turn ``rv`` into a response (``None`` stays ``None``) and run the
         after-websocket processing; as :meth:`finalize_request`."""
         ctx = websocket_context or _cv_websocket.get()
+        steps = ctx._steps or self._steps_for(ctx.websocket.blueprint, True)
         response = None if rv is None else await self.make_response(rv)
         try:
-            response = await self.postprocess_websocket(response, ctx)
-            if websocket_finished.receivers:
-                await send_signal(websocket_finished, self, response=response)
-            if self._websocket_finished_hooks:
-                await call_each(
-                    self._websocket_finished_hooks, self, ctx.websocket, response
-                )
+            postprocess = steps.postprocess
+            if postprocess is None and (
+                ctx._after_websocket_functions
+                or (response is not None and self._session_to_save(ctx) is not None)
+            ):
+                postprocess = self.postprocess_websocket
+            if postprocess is not None:
+                response = await postprocess(response, ctx)
+            for finished in steps.finished:
+                await finished(ctx.websocket, response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -583,8 +552,8 @@ class Quart(Pipeline, Lifespan, App):
         ctx = websocket_context or _cv_websocket.get()
         for func in ctx._after_websocket_functions:
             response = await func(response)
-        hooks = ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)
-        for after in hooks.after:
+        steps = ctx._steps or self._steps_for(ctx.websocket.blueprint, True)
+        for after in steps.after:
             response = await after(response)
         if response is not None:
             session = self._session_to_save(ctx)
@@ -601,11 +570,7 @@ class Quart(Pipeline, Lifespan, App):
         if isinstance(e, WebsocketDisconnect):
             return None  # the client left: not an application error
         return await self._handle_unhandled(
-            e,
-            _cv_websocket,
-            got_websocket_exception,
-            self._websocket_exception_hooks,
-            self.finalize_websocket,
+            e, _cv_websocket, got_websocket_exception, self.finalize_websocket
         )
 
     async def do_teardown_websocket(
@@ -616,12 +581,13 @@ class Quart(Pipeline, Lifespan, App):
         ctx = _cv_websocket.get()
         if exc is _sentinel:
             exc = sys.exc_info()[1]
+        steps = ctx._steps or self._steps_for(ctx.websocket.blueprint, True)
         await self._run_teardown(
             "teardown_websocket function",
-            (ctx._hooks or self._websocket_hooks_for(ctx.websocket.blueprint)).teardown,
+            steps.teardown,
             exc,
             websocket_tearing_down,
-            self._websocket_teardown_hooks,
+            steps.plugin_teardown,
             ctx.websocket,
         )
 
@@ -665,11 +631,7 @@ class Quart(Pipeline, Lifespan, App):
         (unless ``PROPAGATE_EXCEPTIONS`` is set) with the traceback page of
         :mod:`quart.debug`, otherwise the plain page, or a 500 handler's."""
         response = await self._handle_unhandled(
-            e,
-            _cv_request,
-            got_request_exception,
-            self._request_exception_hooks,
-            self.finalize_request,
+            e, _cv_request, got_request_exception, self.finalize_request
         )
         return cast(Response, response)
 
@@ -678,7 +640,6 @@ class Quart(Pipeline, Lifespan, App):
         e: Exception,
         var: ContextVar[Any],
         signal: NamedSignal,
-        plugin_hooks: tuple[Callable[..., Any], ...],
         finalize: Callable[..., Awaitable[Response | None]],
     ) -> Response | None:
         """What :meth:`handle_exception` and
@@ -689,6 +650,11 @@ class Quart(Pipeline, Lifespan, App):
         finishes."""
         if signal.receivers:
             await send_signal(signal, self, exception=e)
+        plugin_hooks = (
+            self._websocket_exception_hooks
+            if var is _cv_websocket
+            else self._request_exception_hooks
+        )
         if plugin_hooks:
             await call_each(plugin_hooks, self, var.get()._connection, e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
@@ -738,6 +704,6 @@ class Quart(Pipeline, Lifespan, App):
         )
 
 
-#: The pipeline steps as defined here: a subclass, patch or instance
+#: The pipeline methods as defined here: a subclass, patch or instance
 #: attribute that replaces one is always called (see quart.pipeline).
 Quart._pipeline_defaults = {name: getattr(Quart, name) for name in PIPELINE_METHODS}

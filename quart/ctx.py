@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
 
     from .app import Quart
+    from .pipeline import Steps
     from .sessions import SessionMixin
     from .wrappers import Request
     from .wrappers import Response
@@ -111,10 +112,17 @@ class AppContext:
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
-            if len(self._tokens) == 1 and self.app._needs_appcontext_teardown():
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                await self.app.do_teardown_appcontext(exc)
+            if len(self._tokens) == 1:
+                app = self.app
+                teardown = (
+                    app._appcontext_teardown
+                    if app._frozen
+                    else app.do_teardown_appcontext
+                )
+                if teardown is not None:
+                    if exc is _sentinel:
+                        exc = sys.exc_info()[1]
+                    await teardown(exc)
         finally:
             current = _cv_app.get(None)
             _cv_app.reset(self._tokens.pop())
@@ -221,7 +229,8 @@ class _ConnectionContext:
         except HTTPException as error:
             connection.routing_exception = error
         self.session: SessionMixin | None = session
-        self._hooks: Any = None  # the app's hook chain for this connection
+        #: The app's compiled steps for this connection, once dispatched.
+        self._steps: Steps | None = None
         self._tokens: list[tuple[Token[Any], AppContext | None]] = []
 
     def match_request(self) -> None:
@@ -256,18 +265,16 @@ class _ConnectionContext:
         if self.url_adapter is not None and self._connection.url_rule is None:
             self.match_request()
 
-    def _needs_teardown(self) -> bool:
-        return True
-
-    async def _teardown(self, exc: BaseException | None) -> None:
-        raise NotImplementedError
-
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
-            if len(self._tokens) == 1 and self._needs_teardown():
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                await self._teardown(exc)
+            if len(self._tokens) == 1:
+                steps = self._steps or self.app._steps_for(
+                    self._connection.blueprint, self._websocket
+                )
+                if steps.do_teardown is not None:
+                    if exc is _sentinel:
+                        exc = sys.exc_info()[1]
+                    await steps.do_teardown(exc)
         finally:
             current = self._var.get(None)
             token, app_ctx = self._tokens.pop()
@@ -315,12 +322,6 @@ class RequestContext(_ConnectionContext):
             Callable[[Response], Awaitable[Response]]
         ] = []
 
-    def _needs_teardown(self) -> bool:
-        return self.app._needs_request_teardown(self._hooks)
-
-    async def _teardown(self, exc: BaseException | None) -> None:
-        await self.app.do_teardown_request(exc)
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}]>"
 
@@ -343,9 +344,6 @@ class WebsocketContext(_ConnectionContext):
         self._after_websocket_functions: list[
             Callable[[Response | None], Awaitable[Response | None]]
         ] = []
-
-    async def _teardown(self, exc: BaseException | None) -> None:
-        await self.app.do_teardown_websocket(exc)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.websocket.url!r}>"

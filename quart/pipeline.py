@@ -1,145 +1,251 @@
-"""The compiled request pipeline: what the hot path needs, worked out once
-when the app starts serving (its first request or lifespan startup) and
-again after any setup change.
+"""The compiled request pipeline: what a request runs, decided once.
 
-Compiled: the plugins' per-request hooks (an unused hook is an empty tuple),
-which pipeline methods a subclass, a patch or the instance replaced (those
-are always called; the others are skipped when they have nothing to do),
-whether route matches may be remembered, and, per blueprint and protocol as
-requests need them, the chain of ``before``/``after``/``teardown``
-functions already made async. :class:`Pipeline` is part of
-:class:`~quart.Quart` (the app inherits it); the request flow that runs
-these steps is in :mod:`quart.app`.
+When the app starts serving (its first request or lifespan startup) it
+freezes, and for each blueprint and protocol (HTTP, websocket) a request
+first reaches, it compiles :class:`Steps`: the hook functions in calling
+order, already made async, and only the steps that have work. A signal
+with no receivers, a plugin hook nobody implements or a blueprint without
+``before_request`` functions leaves no step behind, and a pipeline method
+a subclass, a patch or the instance replaced is simply the callable that
+goes in. Setup after that (a late route, a plugin, a signal receiver, a
+replaced method) thaws the app, and the next request compiles again.
+
+:class:`Pipeline` is part of :class:`~quart.Quart` (the app inherits it);
+the request flow that runs the steps is in :mod:`quart.app`.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
+from typing import NamedTuple
+from typing import cast
 
+from blinker import NamedSignal
 from werkzeug.routing.converters import DEFAULT_CONVERTERS
 
-from .sansio.app import _HookChain
+from . import signals
+from .plugins import call_each
+from .plugins import call_until_answer
 
 if TYPE_CHECKING:
+    from .app import Quart
     from .lifespan import Lifespan as _AppBase
 else:
     _AppBase = object
 
-#: The pipeline steps the app may skip when they have nothing to do.
+#: The steps of the pipeline that are app methods: one a subclass, a patch
+#: or an instance attribute replaced is always called; the app's own is
+#: left out of the steps when it has nothing to do.
 PIPELINE_METHODS = (
     "preprocess_request",
-    "make_response",
     "process_response",
     "do_teardown_request",
+    "preprocess_websocket",
+    "postprocess_websocket",
+    "do_teardown_websocket",
     "do_teardown_appcontext",
 )
 
+#: The signals the steps send: connecting or disconnecting a receiver of
+#: one thaws the apps that compiled without it.
+PIPELINE_SIGNALS = (
+    signals.request_started,
+    signals.request_finished,
+    signals.request_tearing_down,
+    signals.websocket_started,
+    signals.websocket_finished,
+    signals.websocket_tearing_down,
+    signals.appcontext_tearing_down,
+)
 
-def _is_original(method: Any, original: Any) -> bool:
-    """Whether ``method`` is ``original``, or a wrapper that only adds a sync
-    calling convention to it (``__quart_async__``, as the Flask shim's
-    wrappers mark themselves), so the pipeline may skip it."""
-    return method is original or getattr(method, "__quart_async__", None) is original
+_frozen_apps: weakref.WeakSet[Pipeline] = weakref.WeakSet()
+
+
+def _thaw_frozen_apps(_signal: NamedSignal, **_: Any) -> None:
+    for app in list(_frozen_apps):
+        app._thaw()
+
+
+for _signal in PIPELINE_SIGNALS:
+    _signal.receiver_connected.connect(_thaw_frozen_apps)
+    _signal.receiver_disconnected.connect(_thaw_frozen_apps)
+
+
+class Protocol(NamedTuple):
+    """Where the steps of one protocol come from: its registries, signals,
+    plugin hooks and pipeline methods."""
+
+    before: str
+    after: str
+    teardown: str
+    started: NamedSignal
+    finished: NamedSignal
+    tearing_down: NamedSignal
+    hook_prefix: str
+    preprocess: str
+    postprocess: str
+    do_teardown: str
+
+
+HTTP = Protocol(
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    signals.request_started,
+    signals.request_finished,
+    signals.request_tearing_down,
+    "quart_request",
+    "preprocess_request",
+    "process_response",
+    "do_teardown_request",
+)
+WEBSOCKET = Protocol(
+    "before_websocket_funcs",
+    "after_websocket_funcs",
+    "teardown_websocket_funcs",
+    signals.websocket_started,
+    signals.websocket_finished,
+    signals.websocket_tearing_down,
+    "quart_websocket",
+    "preprocess_websocket",
+    "postprocess_websocket",
+    "do_teardown_websocket",
+)
+
+
+class Steps(NamedTuple):
+    """What a request (or websocket) to one blueprint runs, in order.
+
+    The first five fields are the hook functions the pipeline methods
+    call (app first then outer to inner blueprint for before-hooks and
+    context processors, the reverse for after and teardown hooks, as
+    Flask orders them). The others are the steps: a ``started`` step may
+    answer the request; ``None`` means the step has no work.
+    """
+
+    url_value_preprocessors: tuple[
+        Callable[[str | None, dict[str, Any] | None], None], ...
+    ]
+    before: tuple[Callable[[], Awaitable[Any]], ...]
+    # Requests pass a Response; websockets a Response or None.
+    after: tuple[Callable[[Any], Awaitable[Any]], ...]
+    teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
+    context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
+    #: Called with the request (or websocket): the signal, the plugins.
+    started: tuple[Callable[[Any], Awaitable[Any]], ...]
+    #: ``preprocess_request`` (``preprocess_websocket``), given the context.
+    preprocess: Callable[[Any], Awaitable[Any]] | None
+    #: ``process_response`` (``postprocess_websocket``) if it has work
+    #: whatever the request; a request's own work (``after_this_request``
+    #: functions, a session to save) calls it too.
+    postprocess: Callable[[Any, Any], Awaitable[Any]] | None
+    #: Called with the request (or websocket) and the response.
+    finished: tuple[Callable[[Any, Any], Awaitable[Any]], ...]
+    #: ``do_teardown_request`` (``do_teardown_websocket``), given the error.
+    do_teardown: Callable[[BaseException | None], Awaitable[Any]] | None
+    #: The plugins' teardown hooks, which ``do_teardown`` calls.
+    plugin_teardown: tuple[Callable[..., Any], ...]
 
 
 class Pipeline(_AppBase):
-    """Compiling (and forgetting) what the hot path of the app needs."""
+    """Compiling (and forgetting) the steps requests run."""
 
-    # Per-request plugin hooks, snapshotted when the app freezes.
-    _request_started_hooks: tuple[Callable[..., Any], ...] = ()
-    _request_finished_hooks: tuple[Callable[..., Any], ...] = ()
+    # Per-protocol plugin exception hooks, snapshotted when the app freezes
+    # (the error path reads them).
     _request_exception_hooks: tuple[Callable[..., Any], ...] = ()
-    _request_teardown_hooks: tuple[Callable[..., Any], ...] = ()
-    _websocket_started_hooks: tuple[Callable[..., Any], ...] = ()
-    _websocket_finished_hooks: tuple[Callable[..., Any], ...] = ()
     _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
-    _websocket_teardown_hooks: tuple[Callable[..., Any], ...] = ()
-    # Pipeline methods replaced by a subclass, a patch or on the instance:
-    # those are always called. Until the app freezes, assume all are (a
-    # test may run ``full_dispatch_request`` before any request did).
-    _overridden: frozenset[str] = frozenset(PIPELINE_METHODS)
+    #: Once the app is frozen, ``do_teardown_appcontext`` if it has work.
+    _appcontext_teardown: Callable[[BaseException | None], Awaitable[None]] | None = (
+        None
+    )
     #: Each of :data:`PIPELINE_METHODS` as the app class defines it (set
     #: by :mod:`quart.app`).
     _pipeline_defaults: ClassVar[dict[str, Any]] = {}
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A pipeline method replaced on the instance is a setup change.
+        if name in self._pipeline_defaults and self._frozen:
+            self._thaw()
+        object.__setattr__(self, name, value)
+
     def _check_setup_finished(self, f_name: str) -> None:
         """Setup may go on after the app served requests (as Quart allows,
-        e.g. a test adding a route late): drop what was compiled for the
-        hot path, and the next request compiles it again."""
+        e.g. a test adding a route late): drop what was compiled, and the
+        next request compiles it again."""
         if self._frozen:
             self._thaw()
 
     def _freeze(self) -> None:
-        """Compile what the hot path needs: the plugins' per-request hooks
-        (an unused hook stays an empty tuple), which pipeline methods are
-        overridden, and whether route matches may be remembered. Hook
-        chains are then cached per blueprint as requests need them."""
-        plugins = self.plugins
-        plugins.check_routes()  # a plugin's route never shadows the app's
-        self._request_started_hooks = plugins.callers("quart_request_started")
-        self._request_finished_hooks = plugins.callers("quart_request_finished")
-        self._request_exception_hooks = plugins.callers("quart_request_exception")
-        self._request_teardown_hooks = plugins.callers("quart_request_teardown")
-        self._websocket_started_hooks = plugins.callers("quart_websocket_started")
-        self._websocket_finished_hooks = plugins.callers("quart_websocket_finished")
-        self._websocket_exception_hooks = plugins.callers("quart_websocket_exception")
-        self._websocket_teardown_hooks = plugins.callers("quart_websocket_teardown")
-        self._overridden = frozenset(
-            name
-            for name, original in self._pipeline_defaults.items()
-            if name in self.__dict__
-            or not _is_original(getattr(type(self), name), original)
+        """Start serving: check the plugins' routes, decide whether route
+        matches may be remembered and whether the app context has teardown
+        work. Steps are then compiled per blueprint as requests need them."""
+        self.plugins.check_routes()  # a plugin's route never shadows the app's
+        self._request_exception_hooks = self.plugins.callers("quart_request_exception")
+        self._websocket_exception_hooks = self.plugins.callers(
+            "quart_websocket_exception"
         )
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
             self._match_cache = {}
+        self._appcontext_teardown = self._method_step(
+            "do_teardown_appcontext",
+            bool(
+                self.teardown_appcontext_funcs
+                or signals.appcontext_tearing_down.receivers
+            ),
+        )
         self._frozen = True
         self._got_first_request = True
+        _frozen_apps.add(self)
 
     def _thaw(self) -> None:
         """Forget what :meth:`_freeze` and the requests since compiled,
         before a setup change; the next request freezes the app again."""
         self._frozen = False
-        self._hook_chains.clear()
-        self._websocket_hook_chains.clear()
+        _frozen_apps.discard(self)
+        self._steps.clear()
         self._match_cache = None
         if "jinja_env" in vars(self) and self.jinja_env.cache is not None:
             # Compiled templates hold the filters and tests they were
             # compiled with.
             self.jinja_env.cache.clear()
 
-    def _hooks_for(self, blueprint: str | None, websocket: bool = False) -> _HookChain:
-        """The hook chain for requests (or websockets) to ``blueprint``
-        (``None``: the app), computed on first use and kept once the app
-        serves: app first then outer to inner blueprint for before-hooks,
-        the reverse for after and teardown hooks, as Flask orders them."""
-        cache = self._websocket_hook_chains if websocket else self._hook_chains
+    def _method_step(self, name: str, has_work: bool) -> Any:
+        """The bound pipeline method ``name`` if it has work or was
+        replaced (by a subclass, a patch or on the instance), else
+        ``None``."""
+        method = getattr(self, name)
+        if has_work or name in vars(self):
+            return method
+        if getattr(type(self), name) is not self._pipeline_defaults.get(name):
+            return method
+        return None
+
+    def _steps_for(self, blueprint: str | None, websocket: bool = False) -> Steps:
+        """The steps of requests (or websockets) to ``blueprint`` (``None``:
+        the app), compiled on first use and kept once the app serves."""
+        key = (blueprint, websocket)
         try:
-            return cache[blueprint]
+            return self._steps[key]
         except KeyError:
             pass
+        steps = self._compile(blueprint, WEBSOCKET if websocket else HTTP)
+        if self._frozen:
+            self._steps[key] = steps
+        return steps
+
+    def _compile(self, blueprint: str | None, protocol: Protocol) -> Steps:
         names: list[str] = []
         if blueprint is not None:
             parts = blueprint.split(".")
             names = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
         outer_first: tuple[str | None, ...] = (None, *reversed(names))
         inner_first: tuple[str | None, ...] = (*names, None)
-        if websocket:
-            before, after, teardown = (
-                self.before_websocket_funcs,
-                self.after_websocket_funcs,
-                self.teardown_websocket_funcs,
-            )
-        else:
-            before, after, teardown = (
-                self.before_request_funcs,
-                self.after_request_funcs,
-                self.teardown_request_funcs,
-            )
 
         def outer_to_inner(registry: dict[Any, list[Any]]) -> tuple[Any, ...]:
             return tuple(
@@ -153,20 +259,56 @@ class Pipeline(_AppBase):
                 for f in reversed(registry.get(n, ()))
             )
 
-        chain_ = _HookChain(
-            url_value_preprocessors=tuple(
-                f for n in outer_first for f in self.url_value_preprocessors.get(n, ())
-            ),
-            before=outer_to_inner(before),
-            after=inner_to_outer(after),
-            teardown=inner_to_outer(teardown),
-            context_processors=outer_to_inner(self.template_context_processors),
+        url_value_preprocessors = tuple(
+            f for n in outer_first for f in self.url_value_preprocessors.get(n, ())
         )
-        if self._frozen:
-            cache[blueprint] = chain_
-        return chain_
+        before = outer_to_inner(getattr(self, protocol.before))
+        after = inner_to_outer(getattr(self, protocol.after))
+        teardown = inner_to_outer(getattr(self, protocol.teardown))
+        app = cast("Quart", self)
+        plugins = self.plugins
+        prefix = protocol.hook_prefix
+        started_hooks = plugins.callers(f"{prefix}_started")
+        finished_hooks = plugins.callers(f"{prefix}_finished")
+        plugin_teardown = plugins.callers(f"{prefix}_teardown")
+
+        started: list[Callable[[Any], Awaitable[Any]]] = []
+        if protocol.started.receivers:
+            started.append(lambda _: signals.send_signal(protocol.started, app))
+        if started_hooks:
+            started.append(lambda conn: call_until_answer(started_hooks, self, conn))
+        finished: list[Callable[[Any, Any], Awaitable[Any]]] = []
+        if protocol.finished.receivers:
+            finished.append(
+                lambda _, response: signals.send_signal(
+                    protocol.finished, app, response=response
+                )
+            )
+        if finished_hooks:
+            finished.append(
+                lambda conn, response: call_each(finished_hooks, self, conn, response)
+            )
+        return Steps(
+            url_value_preprocessors=url_value_preprocessors,
+            before=before,
+            after=after,
+            teardown=teardown,
+            context_processors=outer_to_inner(self.template_context_processors),
+            started=tuple(started),
+            preprocess=self._method_step(
+                protocol.preprocess, bool(before or url_value_preprocessors)
+            ),
+            postprocess=self._method_step(protocol.postprocess, bool(after)),
+            finished=tuple(finished),
+            do_teardown=self._method_step(
+                protocol.do_teardown,
+                bool(teardown or plugin_teardown or protocol.tearing_down.receivers),
+            ),
+            plugin_teardown=plugin_teardown,
+        )
 
     def _view_for(self, endpoint: str) -> Callable[..., Awaitable[Any]]:
+        """The view of ``endpoint``, made async once."""
         func = self.view_functions[endpoint]
         cached = self._async_views.get(endpoint)
         if cached is not None and cached[0] is func:
@@ -174,7 +316,3 @@ class Pipeline(_AppBase):
         wrapped = self.ensure_async(func)
         self._async_views[endpoint] = (func, wrapped)
         return wrapped
-
-    def _websocket_hooks_for(self, blueprint: str | None) -> _HookChain:
-        """The websocket hook chain for ``blueprint`` (``None``: the app)."""
-        return self._hooks_for(blueprint, websocket=True)

@@ -1221,34 +1221,6 @@ async def test_replaced_pipeline_steps_are_still_called() -> None:
     )
 
 
-@pytest.mark.parametrize("marked", [True, False])
-async def test_sync_bridge_wrappers_are_skipped_by_the_pipeline(
-    monkeypatch: pytest.MonkeyPatch, marked: bool
-) -> None:
-    """A wrapper marked with ``__quart_async__`` (as the Flask shim marks the
-    ones that only add a sync calling convention) is skipped by the
-    pipeline; any other replacement is called."""
-    original = Quart.make_response
-    calls: list[Any] = []
-
-    def wrapper(self: Quart, rv: Any) -> Any:
-        calls.append(rv)
-        return original(self, rv)
-
-    if marked:
-        wrapper.__quart_async__ = original  # type: ignore[attr-defined]
-    monkeypatch.setattr(Quart, "make_response", wrapper)
-    app = Quart(__name__)
-
-    @app.get("/")
-    async def index() -> str:
-        return "ok"
-
-    response = await app.test_client().get("/")
-    assert await response.get_data() == b"ok"
-    assert calls == ([] if marked else ["ok"])
-
-
 async def test_replaced_steps_are_called_before_the_first_request() -> None:
     """A subclass's ``make_response`` and ``process_response`` are used when
     a test runs the pipeline by hand, before any request froze the app."""

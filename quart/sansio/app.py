@@ -24,7 +24,6 @@ from functools import cached_property
 from logging import Logger
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import NamedTuple
 from typing import TypeVar
 from urllib.parse import quote as _url_quote
 
@@ -78,6 +77,7 @@ from ..wrappers import Websocket
 if TYPE_CHECKING:
     from ..app import Quart
     from ..blueprints import Blueprint
+    from ..pipeline import Steps
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
@@ -115,21 +115,6 @@ def _invalid_response_error(rv: Any) -> TypeError:
         " headers or status, Response instance, or iterator, but it"
         f" was a {type(rv).__name__}."
     )
-
-
-class _HookChain(NamedTuple):
-    """The request (or websocket) hooks that apply to one blueprint, in
-    calling order, already made async: computed once, reused by every
-    request."""
-
-    url_value_preprocessors: tuple[
-        Callable[[str | None, dict[str, Any] | None], None], ...
-    ]
-    before: tuple[Callable[[], Awaitable[Any]], ...]
-    # Requests pass a Response; websockets a Response or None.
-    after: tuple[Callable[[Any], Awaitable[Any]], ...]
-    teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
-    context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
 
 
 class App(URLMatcher, Scaffold):
@@ -239,9 +224,8 @@ class App(URLMatcher, Scaffold):
         self.subdomain_matching = subdomain_matching
 
         self._got_first_request = False
-        self._frozen = False  # see _freeze and _thaw
-        self._hook_chains: dict[str | None, _HookChain] = {}
-        self._websocket_hook_chains: dict[str | None, _HookChain] = {}
+        self._frozen = False  # see quart.pipeline
+        self._steps: dict[tuple[str | None, bool], Steps] = {}
         self._async_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         # URLMatcher's caches (see quart.routing).
         self._url_adapters = {}
