@@ -67,13 +67,17 @@ class _Errors(logging.Handler):
         self.records.append(record)
 
 
-def make_app(root: Path) -> Quart:
-    """Views that use the common parts: routing with converters, query
-    strings, JSON and form bodies, sessions, errors, streamed bodies."""
+@pytest.fixture
+def app(app: Quart, tmp_path: Path) -> Quart:
+    """The shared app rooted in ``tmp_path``, with views that use the common
+    parts: routing with converters, query strings, JSON and form bodies,
+    sessions, errors, streamed bodies. Not testing: as a server runs it,
+    errors are logged (and the tests read the log), not raised."""
+    root = tmp_path
     (root / "static").mkdir(exist_ok=True)
     (root / "static" / "data.bin").write_bytes(os.urandom(256 * 1024))
-    app = Quart(__name__, root_path=str(root))
-    app.secret_key = "guards"
+    app.root_path = str(root)
+    app.testing = False
     app.logger.addHandler(_Errors())
 
     @app.get("/")
@@ -195,10 +199,7 @@ async def _in_process(app: Quart, count: int, wrong: list[Any]) -> None:
         await asyncio.gather(*(one(index) for index in range(start, start + 20)))
 
 
-async def test_20000_requests_in_process_without_errors_or_growth(
-    tmp_path: Path,
-) -> None:
-    app = make_app(tmp_path)
+async def test_20000_requests_in_process_without_errors_or_growth(app: Quart) -> None:
     wrong: list[Any] = []
     async with asyncio.timeout(60):
         await _in_process(app, 1_000, wrong)  # warm caches and pools
@@ -259,9 +260,8 @@ async def _over_the_wire(
 
 
 async def test_10000_requests_through_hypercorn_without_errors_or_growth(
-    tmp_path: Path,
+    app: Quart,
 ) -> None:
-    app = make_app(tmp_path)
     wrong: list[Any] = []
     async with running(app) as address:
         async with asyncio.timeout(60):
@@ -320,10 +320,11 @@ async def _fds_back_to(before: set[str]) -> set[str]:
     return extra
 
 
-async def test_serving_files_leaves_no_descriptor_open(tmp_path: Path) -> None:
+async def test_serving_files_leaves_no_descriptor_open(
+    app: Quart, tmp_path: Path
+) -> None:
     """No descriptor stays open, and none is left for the garbage collector
     to close (that would be a ``ResourceWarning``: unclosed file)."""
-    app = make_app(tmp_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         # Hypercorn holds a connection the client closed until its keep-alive
