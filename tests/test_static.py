@@ -14,6 +14,7 @@ import pytest
 
 from quart import Quart
 from quart import url_for
+from quart.testing import QuartClient
 
 COMPARED = (
     "Content-Type",
@@ -42,16 +43,20 @@ def root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def make_app(root: Path, **kwargs: Any) -> Quart:
-    app = Quart(__name__, root_path=str(root), **kwargs)
-    app.testing = True
+@pytest.fixture
+def app(app: Quart, root: Path) -> Quart:
+    """The shared app, rooted in ``root``. Tests of constructor options
+    construct their own."""
+    app.root_path = str(root)
     return app
 
 
-def make_flask(root: Path, **kwargs: Any) -> flask.Flask:
-    app = flask.Flask(__name__, root_path=str(root), **kwargs)
-    app.testing = True
-    return app
+@pytest.fixture
+def flask_app(root: Path) -> flask.Flask:
+    """Flask's app configured as ``app``, to compare with."""
+    flask_app = flask.Flask(__name__, root_path=str(root))
+    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+    return flask_app
 
 
 # -- the static route ------------------------------------------------------------
@@ -67,11 +72,11 @@ STATIC_FILES = [
 
 
 @pytest.mark.parametrize("name", STATIC_FILES)
-async def test_static_route_matches_flask(root: Path, name: str) -> None:
-    app = make_app(root)
-    fapp = make_flask(root)
+async def test_static_route_matches_flask(
+    flask_app: flask.Flask, app: Quart, name: str
+) -> None:
     response = await app.test_client().get(f"/static/{name}")
-    flask_response = fapp.test_client().get(f"/static/{name}")
+    flask_response = flask_app.test_client().get(f"/static/{name}")
     assert response.status_code == flask_response.status_code == 200
     assert await response.get_data() == flask_response.get_data()
     for header in COMPARED:
@@ -81,9 +86,9 @@ async def test_static_route_matches_flask(root: Path, name: str) -> None:
     flask_response.close()
 
 
-async def test_static_route_head_and_conditional(root: Path) -> None:
-    app = make_app(root)
-    client = app.test_client()
+async def test_static_route_head_and_conditional(
+    app: Quart, client: QuartClient
+) -> None:
     head = await client.head("/static/app.js")
     assert head.status_code == 200
     assert head.headers["Content-Length"] == str(len("console.log(1)"))
@@ -96,8 +101,7 @@ async def test_static_route_head_and_conditional(root: Path) -> None:
     assert await partial.get_data() == b"console"
 
 
-async def test_static_route_only_get_head_options(root: Path) -> None:
-    app = make_app(root)
+async def test_static_route_only_get_head_options(app: Quart) -> None:
     response = await app.test_client().post("/static/app.js")
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
@@ -117,15 +121,13 @@ async def test_static_route_only_get_head_options(root: Path) -> None:
         "/static/missing.css",
     ],
 )
-async def test_static_route_refuses_to_leave_the_folder(root: Path, url: str) -> None:
-    app = make_app(root)
+async def test_static_route_refuses_to_leave_the_folder(app: Quart, url: str) -> None:
     response = await app.test_client().get(url, follow_redirects=True)
     assert response.status_code == 404
     assert b"secret" not in await response.get_data()
 
 
-async def test_url_for_static(root: Path) -> None:
-    app = make_app(root)
+async def test_url_for_static(app: Quart) -> None:
     async with app.test_request_context("/"):
         assert url_for("static", filename="css/site.css") == "/static/css/site.css"
         assert url_for("static", filename="café.txt") == "/static/caf%C3%A9.txt"
@@ -142,9 +144,9 @@ async def test_url_for_static(root: Path) -> None:
 async def test_static_url_path(
     root: Path, kwargs: dict[str, Any], url: str, expected_rule: str
 ) -> None:
-    app = make_app(root, **kwargs)
-    fapp = make_flask(root, **kwargs)
-    assert app.static_url_path == fapp.static_url_path
+    app = Quart(__name__, root_path=str(root), **kwargs)
+    flask_app = flask.Flask(__name__, root_path=str(root), **kwargs)
+    assert app.static_url_path == flask_app.static_url_path
     rules = {r.endpoint: r.rule for r in app.url_map.iter_rules()}
     assert rules["static"] == expected_rule
     response = await app.test_client().get(url)
@@ -159,25 +161,24 @@ async def test_static_folder_other_name(root: Path) -> None:
     public = root / "public"
     public.mkdir()
     (public / "robots.txt").write_text("User-agent: *")
-    app = make_app(root, static_folder="public")
+    app = Quart(__name__, root_path=str(root), static_folder="public")
     assert app.static_folder == str(public)
     assert app.static_url_path == "/public"
     response = await app.test_client().get("/public/robots.txt")
     assert await response.get_data() == b"User-agent: *"
 
 
-async def test_static_folder_can_change_before_serving(root: Path) -> None:
+async def test_static_folder_can_change_before_serving(app: Quart, root: Path) -> None:
     other = root / "other"
     other.mkdir()
     (other / "app.js").write_text("other")
-    app = make_app(root)
     app.static_folder = "other"  # the route serves whatever the folder is now
     response = await app.test_client().get("/static/app.js")
     assert await response.get_data() == b"other"
 
 
 async def test_no_static_folder(root: Path) -> None:
-    app = make_app(root, static_folder=None)
+    app = Quart(__name__, root_path=str(root), static_folder=None)
     assert not app.has_static_folder
     assert app.static_url_path is None
     assert "static" not in {r.endpoint for r in app.url_map.iter_rules()}
@@ -187,8 +188,7 @@ async def test_no_static_folder(root: Path) -> None:
             await app.send_static_file("app.js")
 
 
-async def test_send_static_file(root: Path) -> None:
-    app = make_app(root)
+async def test_send_static_file(app: Quart) -> None:
 
     @app.route("/favicon.ico")
     async def favicon() -> Any:
@@ -206,7 +206,12 @@ async def test_send_static_file(root: Path) -> None:
 
 # -- host matching -----------------------------------------------------------------
 async def test_static_host(root: Path) -> None:
-    app = make_app(root, host_matching=True, static_host="static.example.test")
+    app = Quart(
+        __name__,
+        root_path=str(root),
+        host_matching=True,
+        static_host="static.example.test",
+    )
 
     @app.route("/", host="www.example.test")
     async def index() -> str:
@@ -221,8 +226,13 @@ async def test_static_host(root: Path) -> None:
     page = await client.get("/", headers={"Host": "www.example.test"})
     assert await page.get_data() == b"http://static.example.test/static/app.js"
 
-    fapp = make_flask(root, host_matching=True, static_host="static.example.test")
-    with fapp.test_request_context("/", headers={"Host": "www.example.test"}):
+    flask_app = flask.Flask(
+        __name__,
+        root_path=str(root),
+        host_matching=True,
+        static_host="static.example.test",
+    )
+    with flask_app.test_request_context("/", headers={"Host": "www.example.test"}):
         assert flask.url_for("static", filename="app.js") == (
             "http://static.example.test/static/app.js"
         )
@@ -235,13 +245,13 @@ async def test_static_host(root: Path) -> None:
 )
 def test_static_host_needs_host_matching(root: Path, kwargs: dict[str, Any]) -> None:
     with pytest.raises(AssertionError, match="static_host"):
-        make_app(root, **kwargs)
+        Quart(__name__, root_path=str(root), **kwargs)
     with pytest.raises(AssertionError, match="static_host"):
-        make_flask(root, **kwargs)
+        flask.Flask(__name__, root_path=str(root), **kwargs)
 
 
 def test_host_matching_without_static_folder_is_fine(root: Path) -> None:
-    app = make_app(root, host_matching=True, static_folder=None)
+    app = Quart(__name__, root_path=str(root), host_matching=True, static_folder=None)
     assert app.url_map.host_matching
 
 
@@ -255,13 +265,13 @@ def test_host_matching_without_static_folder_is_fine(root: Path) -> None:
         (timedelta(minutes=5), "public, max-age=300"),
     ],
 )
-async def test_send_file_max_age_default(root: Path, value: Any, expected: str) -> None:
-    app = make_app(root)
+async def test_send_file_max_age_default(
+    flask_app: flask.Flask, app: Quart, value: Any, expected: str
+) -> None:
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = value
-    fapp = make_flask(root)
-    fapp.config["SEND_FILE_MAX_AGE_DEFAULT"] = value
+    flask_app.config["SEND_FILE_MAX_AGE_DEFAULT"] = value
     response = await app.test_client().get("/static/app.js")
-    flask_response = fapp.test_client().get("/static/app.js")
+    flask_response = flask_app.test_client().get("/static/app.js")
     assert response.headers["Cache-Control"] == expected
     assert flask_response.headers["Cache-Control"] == expected
     assert ("Expires" in response.headers) is (value is not None)
@@ -305,9 +315,8 @@ async def test_get_send_file_max_age_override_gets_the_name(root: Path) -> None:
 
 
 # -- resources and the instance folder -----------------------------------------------
-async def test_open_resource(root: Path) -> None:
+async def test_open_resource(app: Quart, flask_app: flask.Flask) -> None:
     # A coroutine giving an async file, as Quart's (and QuartTrio's).
-    app = make_app(root)
     async with await app.open_resource("schema.sql") as f:
         assert await f.read() == b"CREATE TABLE t (x);"
     assert f.closed
@@ -323,26 +332,27 @@ async def test_open_resource(root: Path) -> None:
         with pytest.raises(ValueError, match="reading"):
             await app.open_resource("schema.sql", mode)
         with pytest.raises(ValueError):
-            make_flask(root).open_resource("schema.sql", mode)
+            flask_app.open_resource("schema.sql", mode)
     with pytest.raises(FileNotFoundError):
         await app.open_resource("missing.sql")
 
 
-def test_instance_path_default_and_explicit(root: Path, tmp_path: Path) -> None:
+def test_instance_path_default_and_explicit(
+    app: Quart, flask_app: flask.Flask, root: Path, tmp_path: Path
+) -> None:
     # As in Flask, found from the import name (beside this test module's
     # folder), not from root_path.
-    app = make_app(root)
     assert app.instance_path == os.path.join(os.path.dirname(__file__), "instance")
-    assert app.instance_path == make_flask(root).instance_path
+    assert app.instance_path == flask_app.instance_path
     instance = tmp_path / "elsewhere"
-    app = make_app(root, instance_path=str(instance))
+    app = Quart(__name__, root_path=str(root), instance_path=str(instance))
     assert app.instance_path == str(instance)
     with pytest.raises(ValueError, match="absolute"):
-        make_app(root, instance_path="relative")
+        Quart(__name__, root_path=str(root), instance_path="relative")
 
 
 async def test_open_instance_resource(root: Path) -> None:
-    app = make_app(root, instance_path=str(root / "instance"))
+    app = Quart(__name__, root_path=str(root), instance_path=str(root / "instance"))
     os.makedirs(app.instance_path)
     async with await app.open_instance_resource("app.cfg", "w") as f:
         await f.write("SECRET = 'é'\n")  # text mode, UTF-8 by default
