@@ -13,6 +13,7 @@ import asyncio
 from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import ClassVar
 
 from werkzeug.datastructures import Headers
 
@@ -97,6 +98,9 @@ class _Connection:
 
     __test__ = False
 
+    #: The message the app gets when the test leaves the ``async with``.
+    _leaving: ClassVar[Message]
+
     def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
         self.scope = scope
@@ -160,14 +164,40 @@ class _Connection:
             self._error_raised = True
             raise error
 
-    async def _close(self, disconnect: Message, timeout: float) -> None:
-        """Leave as a client: ``disconnect`` to the app, then wait up to
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leave as a client (:meth:`_close`), then raise the app's error,
+        unless the block is raising already or the app failed because it
+        noticed the client leaving."""
+        app_was_running = self._task is not None and not self._task.done()
+        await self._close(self._exit_timeout())
+        if exc_type is not None or self._error_raised:
+            return
+        if app_was_running and self._noticed_leaving(self._app_error()):
+            return
+        self._raise_app_error()
+
+    def _exit_timeout(self) -> float:
+        """Seconds the app gets to finish after the client left."""
+        return DISCONNECT_TIMEOUT
+
+    def _noticed_leaving(self, error: BaseException | None) -> bool:
+        """Whether ``error`` is the app seeing the client go away (so not
+        raised on leaving the block)."""
+        return False
+
+    async def _close(self, timeout: float) -> None:
+        """Leave as a client: :attr:`_leaving` to the app, then wait up to
         ``timeout`` seconds for it to finish before cancelling it."""
         task = self._task
         assert task is not None
         self._closed = True
         if not task.done():
-            await self._incoming.put(disconnect)
+            await self._incoming.put(dict(self._leaving))
             self._drain()  # unblock an app waiting to send
             await asyncio.wait({task}, timeout=timeout)
         if not task.done():
@@ -195,6 +225,8 @@ class TestHTTPConnection(_Connection):
     finds it, or on leaving the block.
     """
 
+    _leaving = {"type": "http.disconnect"}
+
     def __init__(
         self, app: Quart, scope: Scope, _preserve_context: bool = False
     ) -> None:
@@ -212,16 +244,6 @@ class TestHTTPConnection(_Connection):
     async def __aenter__(self) -> TestHTTPConnection:
         self._start()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close({"type": "http.disconnect"}, DISCONNECT_TIMEOUT)
-        if exc_type is None and not self._error_raised:
-            self._raise_app_error()
 
     async def _run(self) -> None:
         if not self._preserve_context:
@@ -380,6 +402,8 @@ class TestWebsocketConnection(_Connection):
     on leaving the block.
     """
 
+    _leaving = {"type": "websocket.disconnect", "code": 1000}
+
     def __init__(self, app: Quart, scope: Scope, timeout: float = 5.0) -> None:
         super().__init__(app, scope)
         self.timeout = timeout
@@ -399,20 +423,11 @@ class TestWebsocketConnection(_Connection):
         self._start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        app_was_running = self._task is not None and not self._task.done()
-        await self._close({"type": "websocket.disconnect", "code": 1000}, self.timeout)
-        if exc_type is not None or self._error_raised:
-            return
-        error = self._app_error()
-        if app_was_running and isinstance(error, (WebsocketDisconnect, OSError)):
-            return  # the app noticed the client leaving
-        self._raise_app_error()
+    def _exit_timeout(self) -> float:
+        return self.timeout
+
+    def _noticed_leaving(self, error: BaseException | None) -> bool:
+        return isinstance(error, (WebsocketDisconnect, OSError))
 
     async def _asgi_receive(self) -> Message:
         message = await self._incoming.get()
