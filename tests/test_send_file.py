@@ -24,6 +24,7 @@ import pytest
 from quart import Quart
 from quart import send_file
 from quart import send_from_directory
+from quart.testing import QuartClient
 
 CONTENT = bytes(range(256)) * 4  # 1 KiB
 
@@ -54,22 +55,25 @@ def files(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def quart_app(root: Path, **config: Any) -> Quart:
-    app = Quart(__name__, root_path=str(root), static_folder=None)
-    app.testing = True
-    app.config.update(config)
+@pytest.fixture
+def app(app: Quart, tmp_path: Path) -> Quart:
+    """The shared app, rooted in ``tmp_path`` (where ``files`` and ``tree``
+    write): relative paths are found there."""
+    app.root_path = str(tmp_path)
     return app
 
 
-def flask_app(root: Path, **config: Any) -> flask.Flask:
-    app = flask.Flask(__name__, root_path=str(root), static_folder=None)
-    app.testing = True
-    app.config.update(config)
-    return app
+@pytest.fixture
+def flask_app(tmp_path: Path) -> flask.Flask:
+    """Flask's app configured as ``app``, to compare with."""
+    flask_app = flask.Flask(__name__, root_path=str(tmp_path))
+    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+    return flask_app
 
 
 async def both(
-    root: Path,
+    app: Quart,
+    flask_app: flask.Flask,
     make_arg: Callable[[], Any],
     kwargs: dict[str, Any],
     headers: dict[str, str] | None = None,
@@ -77,19 +81,19 @@ async def both(
     config: dict[str, Any] | None = None,
 ) -> tuple[Any, Any, bytes, bytes]:
     """The same send_file call answered by Quart and by Flask."""
-    app = quart_app(root, **(config or {}))
-    fapp = flask_app(root, **(config or {}))
+    app.config.update(config or {})
+    flask_app.config.update(config or {})
 
     @app.route("/", methods=["GET", "HEAD"])
     async def ours() -> Any:
         return await send_file(make_arg(), **kwargs)
 
-    @fapp.route("/", methods=["GET", "HEAD"])
+    @flask_app.route("/", methods=["GET", "HEAD"])
     def theirs() -> Any:
         return flask.send_file(make_arg(), **kwargs)
 
     response = await app.test_client().open("/", method=method, headers=headers)
-    flask_response = fapp.test_client().open("/", method=method, headers=headers)
+    flask_response = flask_app.test_client().open("/", method=method, headers=headers)
     return (
         response,
         flask_response,
@@ -160,10 +164,15 @@ SEND_FILE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     ("name", "kwargs", "config"), SEND_FILE_CASES.values(), ids=SEND_FILE_CASES.keys()
 )
 async def test_send_file_path_matches_flask(
-    files: Path, name: str, kwargs: dict[str, Any], config: dict[str, Any]
+    app: Quart,
+    flask_app: flask.Flask,
+    files: Path,
+    name: str,
+    kwargs: dict[str, Any],
+    config: dict[str, Any],
 ) -> None:
     ours, theirs, body, flask_body = await both(
-        files, lambda: str(files / name), kwargs, config=config
+        app, flask_app, lambda: str(files / name), kwargs, config=config
     )
     assert ours.status_code == 200
     assert body == flask_body == (files / name).read_bytes()
@@ -176,17 +185,17 @@ NANDU_DISPOSITION = (
 )
 
 
-async def test_non_ascii_name_is_rfc5987(files: Path) -> None:
+async def test_non_ascii_name_is_rfc5987(
+    flask_app: flask.Flask, app: Quart, files: Path
+) -> None:
     """What the comparison above checks, spelled out once: an NFKD-folded
     ASCII fallback plus the percent-encoded UTF-8 name."""
-    app = quart_app(files)
     async with app.test_request_context("/"):
         response = await send_file(
             str(files / "data.bin"), download_name="Ñandú €.pdf", as_attachment=True
         )
     assert response.headers["Content-Disposition"] == NANDU_DISPOSITION
-    fapp = flask_app(files)
-    with fapp.test_request_context():
+    with flask_app.test_request_context():
         flask_response = flask.send_file(
             str(files / "data.bin"), download_name="Ñandú €.pdf", as_attachment=True
         )
@@ -225,22 +234,24 @@ REQUEST_CASES: dict[str, tuple[str, dict[str, str]]] = {
     ("method", "headers"), REQUEST_CASES.values(), ids=REQUEST_CASES.keys()
 )
 async def test_conditional_requests_match_flask(
-    files: Path, method: str, headers: dict[str, str]
+    flask_app: flask.Flask,
+    app: Quart,
+    files: Path,
+    method: str,
+    headers: dict[str, str],
 ) -> None:
     path = str(files / "data.bin")
-    app = quart_app(files)
-    fapp = flask_app(files)
 
     @app.route("/", methods=["GET", "HEAD", "POST"])
     async def ours() -> Any:
         return await send_file(path)
 
-    @fapp.route("/", methods=["GET", "HEAD", "POST"])
+    @flask_app.route("/", methods=["GET", "HEAD", "POST"])
     def theirs() -> Any:
         return flask.send_file(path)
 
     response = await app.test_client().open("/", method=method, headers=headers)
-    flask_response = fapp.test_client().open("/", method=method, headers=headers)
+    flask_response = flask_app.test_client().open("/", method=method, headers=headers)
     assert response.status_code == flask_response.status_code
     for name in COMPARED:
         if name == "Content-Length" and response.status_code not in (200, 206):
@@ -254,14 +265,13 @@ async def test_conditional_requests_match_flask(
         )
 
 
-async def test_etag_round_trip_gives_304_and_if_range(files: Path) -> None:
-    app = quart_app(files)
-
+async def test_etag_round_trip_gives_304_and_if_range(
+    app: Quart, client: QuartClient, files: Path
+) -> None:
     @app.route("/")
     async def index() -> Any:
         return await send_file(str(files / "data.bin"))
 
-    client = app.test_client()
     first = await client.get("/")
     etag = first.headers["ETag"]
     not_modified = await client.get("/", headers={"If-None-Match": etag})
@@ -280,9 +290,7 @@ async def test_etag_round_trip_gives_304_and_if_range(files: Path) -> None:
     assert await stale.get_data() == CONTENT
 
 
-async def test_if_match_failure_is_412(files: Path) -> None:
-    app = quart_app(files)
-
+async def test_if_match_failure_is_412(app: Quart, files: Path) -> None:
     @app.route("/")
     async def index() -> Any:
         return await send_file(str(files / "data.bin"))
@@ -305,18 +313,21 @@ FILE_OBJECT_CASES: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize(
     "kwargs", FILE_OBJECT_CASES.values(), ids=FILE_OBJECT_CASES.keys()
 )
-async def test_bytesio_matches_flask(files: Path, kwargs: dict[str, Any]) -> None:
+async def test_bytesio_matches_flask(
+    app: Quart, flask_app: flask.Flask, kwargs: dict[str, Any]
+) -> None:
     ours, theirs, body, flask_body = await both(
-        files, lambda: io.BytesIO(CONTENT), kwargs
+        app, flask_app, lambda: io.BytesIO(CONTENT), kwargs
     )
     assert body == flask_body == CONTENT
     assert_headers_match(ours, theirs)
     assert "ETag" not in ours.headers or kwargs.get("etag")
 
 
-async def test_bytesio_range_matches_flask(files: Path) -> None:
+async def test_bytesio_range_matches_flask(app: Quart, flask_app: flask.Flask) -> None:
     ours, theirs, body, flask_body = await both(
-        files,
+        app,
+        flask_app,
         lambda: io.BytesIO(CONTENT),
         {"mimetype": "application/octet-stream"},
         headers={"Range": "bytes=10-19"},
@@ -326,16 +337,15 @@ async def test_bytesio_range_matches_flask(files: Path) -> None:
     assert_headers_match(ours, theirs)
 
 
-async def test_file_object_from_current_position(files: Path) -> None:
-    app = quart_app(files)
-
+async def test_file_object_from_current_position(
+    app: Quart, client: QuartClient
+) -> None:
     @app.route("/")
     async def index() -> Any:
         stream = io.BytesIO(b"headerPAYLOAD")
         stream.seek(6)
         return await send_file(stream, mimetype="text/plain")
 
-    client = app.test_client()
     response = await client.get("/")
     assert await response.get_data() == b"PAYLOAD"
     assert response.headers["Content-Length"] == "7"
@@ -343,8 +353,7 @@ async def test_file_object_from_current_position(files: Path) -> None:
     assert await partial.get_data() == b"AY"
 
 
-async def test_real_file_object_is_closed(files: Path) -> None:
-    app = quart_app(files)
+async def test_real_file_object_is_closed(app: Quart, files: Path) -> None:
     opened: list[Any] = []
 
     @app.route("/")
@@ -359,8 +368,9 @@ async def test_real_file_object_is_closed(files: Path) -> None:
     assert opened[0].closed
 
 
-async def test_file_object_closed_on_unsatisfiable_range(files: Path) -> None:
-    app = quart_app(files)
+async def test_file_object_closed_on_unsatisfiable_range(
+    app: Quart, files: Path
+) -> None:
     opened: list[Any] = []
 
     @app.route("/")
@@ -375,8 +385,7 @@ async def test_file_object_closed_on_unsatisfiable_range(files: Path) -> None:
     assert opened[0].closed
 
 
-async def test_file_object_closed_when_not_modified(files: Path) -> None:
-    app = quart_app(files)
+async def test_file_object_closed_when_not_modified(app: Quart, files: Path) -> None:
     opened: list[Any] = []
 
     @app.route("/")
@@ -391,9 +400,7 @@ async def test_file_object_closed_when_not_modified(files: Path) -> None:
     assert opened[0].closed
 
 
-async def test_bytes(files: Path) -> None:
-    app = quart_app(files)
-
+async def test_bytes(app: Quart) -> None:
     @app.route("/")
     async def index() -> Any:
         return await send_file(b"raw bytes", download_name="r.txt")
@@ -423,8 +430,7 @@ class Unseekable(io.RawIOBase):
         return self._data.readinto(buffer)
 
 
-async def test_unseekable_file_is_streamed(files: Path) -> None:
-    app = quart_app(files)
+async def test_unseekable_file_is_streamed(app: Quart) -> None:
     streams: list[Unseekable] = []
     data = os.urandom(200_000)
 
@@ -463,21 +469,23 @@ async def test_unseekable_file_is_streamed(files: Path) -> None:
     ids=["file-no-name", "bytes-no-name", "attachment-no-name", "text-mode"],
 )
 async def test_send_file_usage_errors(
-    files: Path, arg: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+    flask_app: flask.Flask,
+    app: Quart,
+    arg: Any,
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    match: str,
 ) -> None:
-    app = quart_app(files)
     async with app.test_request_context("/"):
         with pytest.raises(error, match=match):
             await send_file(arg(), **kwargs)
-    fapp = flask_app(files)
     if not isinstance(arg(), bytes):  # Flask takes no bytes
-        with fapp.test_request_context(), pytest.raises(error, match=match):
+        with flask_app.test_request_context(), pytest.raises(error, match=match):
             flask.send_file(arg(), **kwargs)
 
 
-async def test_relative_path_is_relative_to_root_path(files: Path) -> None:
-    app = quart_app(files)
-
+@pytest.mark.usefixtures("files")
+async def test_relative_path_is_relative_to_root_path(app: Quart) -> None:
     @app.route("/")
     async def index() -> Any:
         return await send_file("sub/nested.txt")
@@ -487,9 +495,7 @@ async def test_relative_path_is_relative_to_root_path(files: Path) -> None:
     assert response.headers["Content-Disposition"] == "inline; filename=nested.txt"
 
 
-async def test_pathlib_path(files: Path) -> None:
-    app = quart_app(files)
-
+async def test_pathlib_path(app: Quart, files: Path) -> None:
     @app.route("/")
     async def index() -> Any:
         return await send_file(files / "style.css")
@@ -500,9 +506,10 @@ async def test_pathlib_path(files: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["missing.txt", "sub"])
-async def test_missing_path_or_directory_is_404(files: Path, name: str) -> None:
+async def test_missing_path_or_directory_is_404(
+    app: Quart, files: Path, name: str
+) -> None:
     """Flask lets ``FileNotFoundError`` become a 500; a 404 is kinder."""
-    app = quart_app(files)
 
     @app.route("/")
     async def index() -> Any:
@@ -511,8 +518,7 @@ async def test_missing_path_or_directory_is_404(files: Path, name: str) -> None:
     assert (await app.test_client().get("/")).status_code == 404
 
 
-async def test_max_age_callable_gets_the_path(files: Path) -> None:
-    app = quart_app(files)
+async def test_max_age_callable_gets_the_path(app: Quart, files: Path) -> None:
     seen: list[str | None] = []
 
     def max_age(path: str | None) -> int:
@@ -571,6 +577,7 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.usefixtures("tree")
 @pytest.mark.parametrize(
     ("name", "body"),
     [
@@ -582,14 +589,12 @@ def tree(tmp_path: Path) -> Path:
     ],
 )
 async def test_send_from_directory_serves_inside(
-    tree: Path, name: str, body: bytes
+    flask_app: flask.Flask, app: Quart, name: str, body: bytes
 ) -> None:
-    app = quart_app(tree)
     async with app.test_request_context("/"):
         response = await send_from_directory("public", name)
         assert await response.get_data() == body
-    fapp = flask_app(tree)
-    with fapp.test_request_context():
+    with flask_app.test_request_context():
         flask_response = flask.send_from_directory("public", name)
         flask_response.direct_passthrough = False
         assert flask_response.get_data() == body
@@ -617,17 +622,18 @@ TRAVERSALS = [
 ]
 
 
+@pytest.mark.usefixtures("tree")
 @pytest.mark.parametrize("name", TRAVERSALS)
-async def test_send_from_directory_traversal_is_404(tree: Path, name: str) -> None:
-    app = quart_app(tree)
+async def test_send_from_directory_traversal_is_404(app: Quart, name: str) -> None:
     async with app.test_request_context("/"):
         with pytest.raises(Exception) as info:
             await send_from_directory("public", name)
     assert getattr(info.value, "code", None) == 404
 
 
-async def test_send_from_directory_absolute_secret_path_is_404(tree: Path) -> None:
-    app = quart_app(tree)
+async def test_send_from_directory_absolute_secret_path_is_404(
+    app: Quart, tree: Path
+) -> None:
     async with app.test_request_context("/"):
         with pytest.raises(Exception) as info:
             await send_from_directory(tree / "public", str(tree / "secret.txt"))
@@ -651,10 +657,9 @@ ROUTE_TRAVERSALS = [
 ]
 
 
+@pytest.mark.usefixtures("tree")
 @pytest.mark.parametrize("url", ROUTE_TRAVERSALS)
-async def test_traversal_through_a_route_is_404(tree: Path, url: str) -> None:
-    app = quart_app(tree)
-
+async def test_traversal_through_a_route_is_404(app: Quart, url: str) -> None:
     @app.route("/files/<path:name>")
     async def files_view(name: str) -> Any:
         return await send_from_directory("public", name)
@@ -664,9 +669,7 @@ async def test_traversal_through_a_route_is_404(tree: Path, url: str) -> None:
     assert b"secret" not in await response.get_data()
 
 
-async def test_send_from_directory_passes_options(tree: Path) -> None:
-    app = quart_app(tree)
-
+async def test_send_from_directory_passes_options(app: Quart, tree: Path) -> None:
     @app.route("/dl/<path:name>")
     async def download(name: str) -> Any:
         return await send_from_directory(
@@ -681,19 +684,19 @@ async def test_send_from_directory_passes_options(tree: Path) -> None:
 
 # -- large files -----------------------------------------------------------------
 async def test_large_file_streams_in_chunks_with_bounded_memory(
+    app: Quart,
+    client: QuartClient,
     tmp_path: Path,
 ) -> None:
     size = 8 * 1024 * 1024
     big = tmp_path / "big.bin"
     block = os.urandom(1024 * 1024)
     big.write_bytes(block * 8)
-    app = quart_app(tmp_path)
 
     @app.route("/big")
     async def big_view() -> Any:
         return await send_file(big)
 
-    client = app.test_client()
     tracemalloc.start()
     try:
         async with client.request("/big") as connection:
@@ -736,8 +739,7 @@ class SlowFile(io.BytesIO):
         return super().read(size)
 
 
-async def test_slow_reads_do_not_block_the_loop(tmp_path: Path) -> None:
-    app = quart_app(tmp_path)
+async def test_slow_reads_do_not_block_the_loop(app: Quart) -> None:
     slow = SlowFile(os.urandom(256 * 1024))
 
     @app.route("/slow")
@@ -773,11 +775,12 @@ async def test_slow_reads_do_not_block_the_loop(tmp_path: Path) -> None:
     assert ticks >= 3 * slow.reads
 
 
-async def test_large_file_range_reads_only_the_range(tmp_path: Path) -> None:
+async def test_large_file_range_reads_only_the_range(
+    app: Quart, tmp_path: Path
+) -> None:
     big = tmp_path / "big.bin"
     data = os.urandom(3 * 1024 * 1024)
     big.write_bytes(data)
-    app = quart_app(tmp_path)
 
     @app.route("/big")
     async def big_view() -> Any:
