@@ -576,7 +576,6 @@ async def test_lifespan_shutdown_failure(app: Quart) -> None:
 async def test_non_utf8_query_string_is_a_400_not_a_500(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.get("/")
     async def index() -> dict[str, str]:
         return request.args.to_dict()

@@ -46,7 +46,6 @@ async def _json(client: QuartClient, path: str) -> Any:
 async def test_messages_survive_to_the_next_request_only(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.get("/read")
     async def read() -> Any:
         return {"messages": [str(m) for m in get_flashed_messages()]}
@@ -60,7 +59,6 @@ async def test_messages_survive_to_the_next_request_only(
 async def test_read_once_per_request_and_cached(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.get("/twice")
     async def twice() -> Any:
         first = get_flashed_messages()
@@ -76,7 +74,6 @@ async def test_read_once_per_request_and_cached(
 
 
 async def test_markup_messages_keep_their_type(app: Quart, client: QuartClient) -> None:
-
     @app.get("/types")
     async def types() -> Any:
         return {"types": [type(m).__name__ for m in get_flashed_messages()]}
@@ -124,7 +121,6 @@ def _read(getter: Any) -> dict[str, Any]:
 async def test_categories_and_filters_match_flask(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.get("/read")
     async def read() -> Any:
         return _read(get_flashed_messages)
@@ -163,7 +159,6 @@ async def test_cookie_is_readable_by_flask(client: QuartClient) -> None:
 
 
 async def test_flashed_messages_in_templates(app: Quart, client: QuartClient) -> None:
-
     @app.get("/page")
     async def page() -> str:
         return await render_template_string(

@@ -93,7 +93,6 @@ def add_echo_routes(app: Quart) -> list[dict[str, Any]]:
 async def test_session_is_carried_between_requests(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.route("/inc")
     async def inc() -> str:
         session["n"] = session.get("n", 0) + 1
@@ -112,7 +111,6 @@ async def test_session_is_carried_between_requests(
 async def test_untouched_session_sets_no_cookie_and_no_vary(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.route("/")
     async def index() -> str:
         return "hi"
@@ -217,7 +215,6 @@ async def test_flags_and_new_match_flask(
 
 
 async def test_nested_change_needs_modified(app: Quart, client: QuartClient) -> None:
-
     @app.route("/init")
     async def init() -> str:
         session["cart"] = {"items": []}
@@ -246,7 +243,6 @@ async def test_nested_change_needs_modified(app: Quart, client: QuartClient) -> 
 async def test_emptying_the_session_deletes_the_cookie(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.route("/set")
     async def set_() -> str:
         session["a"] = 1
@@ -325,7 +321,6 @@ def fixed_timestamp(monkeypatch: pytest.MonkeyPatch) -> int:
 async def test_flask_cookie_is_read_by_quart(
     flask_app: flask.Flask, app: Quart
 ) -> None:
-
     @flask_app.route("/set")
     def flask_set() -> str:
         flask.session.update(TAGGED_VALUES)
@@ -345,7 +340,6 @@ async def test_flask_cookie_is_read_by_quart(
 async def test_quart_cookie_is_read_by_flask(
     flask_app: flask.Flask, app: Quart
 ) -> None:
-
     @app.route("/set")
     async def set_() -> str:
         session.update(TAGGED_VALUES)
@@ -640,7 +634,6 @@ async def test_custom_cookie_name_is_read_back(app: Quart, client: QuartClient) 
 async def test_too_large_cookie_warns_with_app_limit(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.route("/store/<int:size>")
     async def store(size: int) -> str:
         session["blob"] = secrets.token_hex(size // 2)  # incompressible
@@ -891,7 +884,6 @@ async def test_open_session_returning_none_gives_null_session(app: Quart) -> Non
 
 # -- the test client's session_transaction ---------------------------------------
 async def test_session_transaction_round_trip(app: Quart, client: QuartClient) -> None:
-
     @app.route("/whoami")
     async def whoami() -> str:
         return str(session.get("user"))

@@ -189,7 +189,6 @@ async def test_no_static_folder(root: Path) -> None:
 
 
 async def test_send_static_file(app: Quart) -> None:
-
     @app.route("/favicon.ico")
     async def favicon() -> Any:
         return await app.send_static_file("logo.png")

@@ -709,7 +709,6 @@ async def test_test_app_startup_failure(app: Quart) -> None:
 
 
 async def test_test_app_client_shares_cookies_across_calls(app: Quart) -> None:
-
     @app.get("/set")
     async def set_() -> Response:
         response = Response("ok")
@@ -763,7 +762,6 @@ async def test_root_path_is_part_of_the_path(app: Quart) -> None:
 async def test_root_path_redirects_are_followed_under_the_mount(
     app: Quart, client: QuartClient
 ) -> None:
-
     @app.get("/old")
     async def old() -> Response:
         return redirect(url_for("new"))
