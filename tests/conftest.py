@@ -36,10 +36,18 @@ def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app() -> Quart:
+def app() -> Iterator[Quart]:
     app = Quart(__name__)
     app.config.update(TESTING=True, SECRET_KEY="test key")
-    return app
+    # Every test's app has the same name, so the same logger: undo what a
+    # test did to it (disabled it, added a handler).
+    logger = app.logger
+    disabled, level, propagate = logger.disabled, logger.level, logger.propagate
+    handlers = logger.handlers[:]
+    yield app
+    logger.disabled, logger.propagate = disabled, propagate
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
 
 
 @pytest.fixture
