@@ -50,10 +50,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def tapp(folder: Path) -> Quart:
-    app = Quart(__name__, root_path=str(folder))
-    app.testing = True
-    app.secret_key = "secret"
+def app(app: Quart, folder: Path) -> Quart:
+    """The shared app, finding its templates in ``folder``."""
+    app.root_path = str(folder)
     return app
 
 
@@ -65,16 +64,16 @@ async def _get(app: Quart, path: str = "/") -> str:
 
 
 # -- the environment ------------------------------------------------------------
-def test_environment_is_async_and_created_once(tapp: Quart) -> None:
-    env = tapp.jinja_env
+def test_environment_is_async_and_created_once(app: Quart) -> None:
+    env = app.jinja_env
     assert isinstance(env, Environment)
     assert env.is_async
-    assert env.app is tapp
-    assert tapp.jinja_env is env
+    assert env.app is app
+    assert app.jinja_env is env
     assert isinstance(env.loader, DispatchingJinjaLoader)
     for name in ("url_for", "get_flashed_messages", "config", "request", "session"):
         assert name in env.globals
-    assert env.globals["config"] is tapp.config
+    assert env.globals["config"] is app.config
 
 
 def test_jinja_options_and_environment_class(folder: Path) -> None:
@@ -105,14 +104,13 @@ def test_jinja_options_and_environment_class(folder: Path) -> None:
         (None, True),
     ],
 )
-def test_select_jinja_autoescape(name: str | None, escaped: bool) -> None:
-    app = Quart(__name__)
+def test_select_jinja_autoescape(app: Quart, name: str | None, escaped: bool) -> None:
     assert app.select_jinja_autoescape(name) is escaped
     assert flask.Flask(__name__).select_jinja_autoescape(name) is escaped
 
 
-async def test_autoescape_by_extension(tapp: Quart) -> None:
-    @tapp.route("/")
+async def test_autoescape_by_extension(app: Quart) -> None:
+    @app.route("/")
     async def index() -> str:
         html = await render_template("page.html", value="<b>")
         text = await render_template("page.txt", value="<b>")
@@ -120,33 +118,33 @@ async def test_autoescape_by_extension(tapp: Quart) -> None:
         safe = await render_template("page.html", value=Markup("<b>"))
         return "|".join((html, text, string, safe))
 
-    assert await _get(tapp) == "<p>&lt;b&gt;</p>|<b>|&lt;b&gt;|<p><b></p>"
+    assert await _get(app) == "<p>&lt;b&gt;</p>|<b>|&lt;b&gt;|<p><b></p>"
 
 
-async def test_template_list_and_template_object(tapp: Quart) -> None:
-    async with tapp.app_context():
+async def test_template_list_and_template_object(app: Quart) -> None:
+    async with app.app_context():
         rendered = await render_template(["missing.html", "page.html"], value=1)
         assert rendered == "<p>1</p>"
-        template = tapp.jinja_env.get_template("page.txt")
+        template = app.jinja_env.get_template("page.txt")
         assert isinstance(template, Template)
         assert await render_template(template, value=2) == "2"
         with pytest.raises(TemplateNotFound):
             await render_template("missing.html")
 
 
-async def test_rendering_needs_an_app_context(tapp: Quart) -> None:
+async def test_rendering_needs_an_app_context(app: Quart) -> None:
     with pytest.raises(RuntimeError, match="application context"):
         await render_template_string("x")
 
 
-async def test_render_outside_request(tapp: Quart) -> None:
-    tapp.config["SERVER_NAME"] = "example.com"
+async def test_render_outside_request(app: Quart) -> None:
+    app.config["SERVER_NAME"] = "example.com"
 
-    @tapp.route("/here")
+    @app.route("/here")
     async def here() -> str:
         return ""
 
-    async with tapp.app_context():
+    async with app.app_context():
         g.name = "ctx"
         rendered = await render_template_string(
             "{{ g.name }} {{ config.SERVER_NAME }} {{ url_for('here') }}"
@@ -155,10 +153,10 @@ async def test_render_outside_request(tapp: Quart) -> None:
 
 
 # -- the default context and context processors ---------------------------------
-async def test_default_context(tapp: Quart) -> None:
-    tapp.config["GREETING"] = "hi"
+async def test_default_context(app: Quart) -> None:
+    app.config["GREETING"] = "hi"
 
-    @tapp.route("/page")
+    @app.route("/page")
     async def page() -> str:
         g.user = "ann"
         session["seen"] = True
@@ -168,14 +166,14 @@ async def test_default_context(tapp: Quart) -> None:
             " {{ get_flashed_messages() }}"
         )
 
-    assert await _get(tapp, "/page?q=z") == "hi /page z ann True /page?x=1 []"
+    assert await _get(app, "/page?q=z") == "hi /page z ann True /page?x=1 []"
 
 
-async def test_context_processors_app_and_blueprint(tapp: Quart) -> None:
+async def test_context_processors_app_and_blueprint(app: Quart) -> None:
     bp = Blueprint("bp", __name__)
     source = "{{ app_value }} {{ bp_value }} {{ shared }} {{ given }}"
 
-    @tapp.context_processor
+    @app.context_processor
     async def app_values() -> dict[str, Any]:
         return {"app_value": "A", "shared": "app", "given": "processor"}
 
@@ -183,7 +181,7 @@ async def test_context_processors_app_and_blueprint(tapp: Quart) -> None:
     def bp_values() -> dict[str, Any]:  # sync processors run too
         return {"bp_value": "B", "shared": "bp"}
 
-    @tapp.route("/")
+    @app.route("/")
     async def index() -> str:
         return await render_template_string(source, given="view")
 
@@ -191,32 +189,32 @@ async def test_context_processors_app_and_blueprint(tapp: Quart) -> None:
     async def bp_index() -> str:
         return await render_template_string(source, given="view")
 
-    tapp.register_blueprint(bp)
-    assert await _get(tapp, "/") == "A  app view"
-    assert await _get(tapp, "/bp") == "A B bp view"
+    app.register_blueprint(bp)
+    assert await _get(app, "/") == "A  app view"
+    assert await _get(app, "/bp") == "A B bp view"
 
 
-async def test_context_values_override_defaults(tapp: Quart) -> None:
-    @tapp.route("/")
+async def test_context_values_override_defaults(app: Quart) -> None:
+    @app.route("/")
     async def index() -> str:
         return await render_template_string("{{ g }} {{ request }}", g="G", request="R")
 
-    assert await _get(tapp) == "G R"
+    assert await _get(app) == "G R"
 
     async def proc() -> dict[str, Any]:
         return {"request": "processor"}
 
-    tapp2 = Quart(__name__)
-    tapp2.context_processor(proc)
+    other = Quart(__name__)
+    other.context_processor(proc)
 
-    @tapp2.route("/")
+    @other.route("/")
     async def index2() -> str:
         return await render_template_string("{{ request }}")
 
-    assert await _get(tapp2) == "processor"
+    assert await _get(other) == "processor"
 
 
-async def test_template_context_matches_flask() -> None:
+async def test_template_context_matches_flask(app: Quart) -> None:
     """The same processors and render arguments give the same page."""
     source = "{{ a }} {{ b }} {{ c }} {{ request.path }} {{ g.x }}"
     processors = [lambda: {"a": 1, "b": 1, "c": 1}, lambda: {"b": 2, "c": 2}]
@@ -230,52 +228,51 @@ async def test_template_context_matches_flask() -> None:
         flask.g.x = "gx"
         return flask.render_template_string(source, c=3)
 
-    quart_app = Quart(__name__)
     for p in processors:
-        quart_app.context_processor(p)
+        app.context_processor(p)
 
-    @quart_app.route("/")
+    @app.route("/")
     async def quart_index() -> str:
         g.x = "gx"
         return await render_template_string(source, c=3)
 
     expected = flask_app.test_client().get("/").text
     assert expected == "1 2 3 / gx"
-    assert await _get(quart_app) == expected
+    assert await _get(app) == expected
 
 
 # -- filters, tests and globals ---------------------------------------------------
-async def test_template_filters_tests_and_globals(tapp: Quart) -> None:
-    @tapp.template_filter()
+async def test_template_filters_tests_and_globals(app: Quart) -> None:
+    @app.template_filter()
     def double(value: int) -> int:
         return value * 2
 
-    @tapp.template_filter("triple")
+    @app.template_filter("triple")
     def times_three(value: int) -> int:
         return value * 3
 
-    @tapp.template_test()
+    @app.template_test()
     def even(value: int) -> bool:
         return value % 2 == 0
 
-    @tapp.template_test("odd_number")
+    @app.template_test("odd_number")
     def odd(value: int) -> bool:
         return value % 2 == 1
 
-    @tapp.template_global()
+    @app.template_global()
     def site() -> str:
         return "Site"
 
-    @tapp.template_global("version")
+    @app.template_global("version")
     def get_version() -> str:
         return "1.0"
 
-    tapp.add_template_filter(str.upper)
-    tapp.add_template_filter(str.lower, "down")
-    tapp.add_template_test(str.isalpha, "alpha")
-    tapp.add_template_global(max, "biggest")
+    app.add_template_filter(str.upper)
+    app.add_template_filter(str.lower, "down")
+    app.add_template_test(str.isalpha, "alpha")
+    app.add_template_global(max, "biggest")
 
-    async with tapp.app_context():
+    async with app.app_context():
         rendered = await render_template_string(
             "{{ 2|double }} {{ 2|triple }} {{ 4 is even }} {{ 3 is odd_number }}"
             " {{ site() }} {{ version() }} {{ 'a'|upper }} {{ 'B'|down }}"
@@ -284,22 +281,22 @@ async def test_template_filters_tests_and_globals(tapp: Quart) -> None:
     assert rendered == "4 6 True True Site 1.0 A b True 5"
 
 
-async def test_async_globals_are_awaited(tapp: Quart) -> None:
-    @tapp.template_global()
+async def test_async_globals_are_awaited(app: Quart) -> None:
+    @app.template_global()
     async def fetch(name: str) -> str:
         return f"fetched {name}"
 
-    async with tapp.app_context():
+    async with app.app_context():
         assert await render_template_string("{{ fetch('x') }}") == "fetched x"
 
 
 # -- tojson ---------------------------------------------------------------------
-async def test_tojson_is_safe_in_script_and_matches_flask(tapp: Quart) -> None:
+async def test_tojson_is_safe_in_script_and_matches_flask(app: Quart) -> None:
     data = {"html": "</script><script>alert('x')</script>", "amp": "a & b", "n": [1]}
     source = "<script>var data = {{ data|tojson }};</script>"
     with flask.Flask(__name__).app_context():
         expected = flask.render_template_string(source, data=data)
-    async with tapp.app_context():
+    async with app.app_context():
         rendered = await render_template_string(source, data=data)
     assert rendered == expected
     assert "</script><script>" not in rendered
@@ -329,91 +326,91 @@ async def test_tojson_uses_the_app_json_provider(folder: Path) -> None:
 
 
 # -- streaming --------------------------------------------------------------------
-async def test_stream_template_is_a_response_body(tapp: Quart) -> None:
+async def test_stream_template_is_a_response_body(app: Quart) -> None:
     chunks: list[str] = []
 
-    @tapp.route("/")
+    @app.route("/")
     async def index() -> Any:
         iterator = await stream_template("loop.html", items=["a", "<b>"], title="t")
         assert hasattr(iterator, "__aiter__")
         return iterator
 
-    @tapp.route("/string")
+    @app.route("/string")
     async def string() -> Any:
         return await stream_template_string("{{ request.path }} {{ g.x }}")
 
-    @tapp.before_request
+    @app.before_request
     async def set_g() -> None:
         g.x = "gx"
 
-    @template_rendered.connect_via(tapp)
+    @template_rendered.connect_via(app)
     def rendered(sender: Quart, template: Template, context: dict[str, Any]) -> None:
         chunks.append("rendered")
 
     try:
-        assert await _get(tapp) == "<li>a</li><li>&lt;b&gt;</li>t"
+        assert await _get(app) == "<li>a</li><li>&lt;b&gt;</li>t"
         # The request context is still there while the body is sent.
-        assert await _get(tapp, "/string") == "/string gx"
+        assert await _get(app, "/string") == "/string gx"
     finally:
-        template_rendered.disconnect(rendered, tapp)
+        template_rendered.disconnect(rendered, app)
     assert chunks == ["rendered", "rendered"]
 
 
-async def test_stream_template_outside_request(tapp: Quart) -> None:
-    async with tapp.app_context():
+async def test_stream_template_outside_request(app: Quart) -> None:
+    async with app.app_context():
         iterator = await stream_template("page.txt", value="v")
         assert [chunk async for chunk in iterator] == ["v"]
 
 
 # -- get_template_attribute -----------------------------------------------------
-async def test_get_template_attribute(tapp: Quart) -> None:
-    async with tapp.app_context():
+async def test_get_template_attribute(app: Quart) -> None:
+    async with app.app_context():
         hello = get_template_attribute("macros.html", "hello")
         assert await hello("World") == "Hello World!"
         assert get_template_attribute("macros.html", "answer") == 42
 
 
 async def test_get_template_attribute_refuses_module_code_that_waits(
-    tapp: Quart,
+    app: Quart,
 ) -> None:
     async def fetch() -> str:
         await asyncio.sleep(0.001)
         return "late"
 
-    tapp.jinja_env.globals["fetch"] = fetch
-    async with tapp.app_context():
+    app.jinja_env.globals["fetch"] = fetch
+    async with app.app_context():
         with pytest.raises(RuntimeError, match="make_module_async"):
             get_template_attribute("waits.html", "value")
 
 
-async def test_get_template_attribute_needs_an_app_context(tapp: Quart) -> None:
+async def test_get_template_attribute_needs_an_app_context(app: Quart) -> None:
     with pytest.raises(RuntimeError, match="application context"):
         get_template_attribute("macros.html", "hello")
 
 
 # -- signals ----------------------------------------------------------------------
-async def test_render_signals(tapp: Quart) -> None:
+async def test_render_signals(app: Quart) -> None:
     events: list[tuple[str, str | None, dict[str, Any]]] = []
 
     def before(sender: Quart, template: Template, context: dict[str, Any]) -> None:
-        assert sender is tapp
+        assert sender is app
         events.append(("before", template.name, dict(context)))
 
     async def after(sender: Quart, template: Template, context: dict[str, Any]) -> None:
         events.append(("after", template.name, dict(context)))
 
-    before_render_template.connect(before, tapp)
-    template_rendered.connect(after, tapp)
+    before_render_template.connect(before, app)
+    template_rendered.connect(after, app)
     try:
 
-        @tapp.route("/")
+        @app.route("/")
         async def index() -> str:
             return await render_template("page.html", value="v")
 
-        assert await _get(tapp) == "<p>v</p>"
+        assert await _get(app) == "<p>v</p>"
     finally:
-        before_render_template.disconnect(before, tapp)
-        template_rendered.disconnect(after, tapp)
+        before_render_template.disconnect(before, app)
+        template_rendered.disconnect(after, app)
     assert [(kind, name) for kind, name, _ in events] == [
         ("before", "page.html"),
         ("after", "page.html"),
@@ -424,7 +421,7 @@ async def test_render_signals(tapp: Quart) -> None:
 
 
 # -- the loader -------------------------------------------------------------------
-async def test_loader_runs_once_per_template(tapp: Quart) -> None:
+async def test_loader_runs_once_per_template(app: Quart) -> None:
     calls: list[str] = []
     original = FileSystemLoader.get_source
 
@@ -433,25 +430,23 @@ async def test_loader_runs_once_per_template(tapp: Quart) -> None:
             calls.append(template)
             return original(self, environment, template)
 
-    tapp.__dict__["jinja_loader"] = CountingLoader(
-        os.path.join(tapp.root_path, "templates")
+    app.__dict__["jinja_loader"] = CountingLoader(
+        os.path.join(app.root_path, "templates")
     )
-    async with tapp.app_context():
+    async with app.app_context():
         for value in range(3):
             assert await render_template("page.txt", value=value) == str(value)
     assert calls == ["page.txt"]
 
 
 async def test_explain_template_loading(
-    tapp: Quart, caplog: pytest.LogCaptureFixture
+    app: Quart, caplog: pytest.LogCaptureFixture
 ) -> None:
-    tapp.config["EXPLAIN_TEMPLATE_LOADING"] = True
-    bp = Blueprint(
-        "bp", __name__, template_folder="templates", root_path=tapp.root_path
-    )
-    tapp.register_blueprint(bp)
-    with caplog.at_level(logging.INFO, logger=tapp.logger.name):
-        async with tapp.app_context():
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    bp = Blueprint("bp", __name__, template_folder="templates", root_path=app.root_path)
+    app.register_blueprint(bp)
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        async with app.app_context():
             await render_template("page.txt", value=1)
             with pytest.raises(TemplateNotFound):
                 await render_template("nope.html")
@@ -464,8 +459,7 @@ async def test_explain_template_loading(
     assert "could not be found" in missing
 
 
-def test_templates_auto_reload_follows_debug(folder: Path) -> None:
-    app = Quart(__name__, root_path=str(folder))
+def test_templates_auto_reload_follows_debug(app: Quart, folder: Path) -> None:
     assert app.templates_auto_reload is False
     assert app.jinja_env.auto_reload is False
     app.debug = True
@@ -483,10 +477,10 @@ def test_templates_auto_reload_follows_debug(folder: Path) -> None:
     assert configured.jinja_env.auto_reload is True
 
 
-async def test_auto_reload_picks_up_changes(tapp: Quart, folder: Path) -> None:
-    tapp.config["TEMPLATES_AUTO_RELOAD"] = True
+async def test_auto_reload_picks_up_changes(app: Quart, folder: Path) -> None:
+    app.config["TEMPLATES_AUTO_RELOAD"] = True
     path = folder / "templates" / "page.txt"
-    async with tapp.app_context():
+    async with app.app_context():
         assert await render_template("page.txt", value="x") == "x"
         path.write_text("changed {{ value }}")
         stat = path.stat()
@@ -495,10 +489,10 @@ async def test_auto_reload_picks_up_changes(tapp: Quart, folder: Path) -> None:
 
 
 async def test_without_auto_reload_templates_are_cached(
-    tapp: Quart, folder: Path
+    app: Quart, folder: Path
 ) -> None:
     path = folder / "templates" / "page.txt"
-    async with tapp.app_context():
+    async with app.app_context():
         assert await render_template("page.txt", value="x") == "x"
         path.write_text("changed {{ value }}")
         stat = path.stat()
