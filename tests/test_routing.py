@@ -32,10 +32,12 @@ def _allow(header: str | None) -> set[str]:
     return {item.strip() for item in header.split(",") if item.strip()}
 
 
-def _flask_app(**kwargs: Any) -> flask.Flask:
-    app = flask.Flask(__name__, **kwargs)
-    app.testing = True
-    return app
+@pytest.fixture
+def flask_app() -> flask.Flask:
+    """Flask's app configured as the shared ``app``, to compare with."""
+    flask_app = flask.Flask(__name__)
+    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+    return flask_app
 
 
 # --- route and the method shortcuts ------------------------------------------
@@ -348,7 +350,9 @@ async def test_view_args_in_test_request_context(app: Quart) -> None:
 # --- defaults ------------------------------------------------------------------
 
 
-async def test_defaults(app: Quart, client: QuartClient) -> None:
+async def test_defaults(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     @app.route("/page/", defaults={"n": 1})
     @app.route("/page/<int:n>")
     async def page(n: int) -> str:
@@ -365,14 +369,12 @@ async def test_defaults(app: Quart, client: QuartClient) -> None:
         assert url_for("page", n=1) == "/page/"
         assert url_for("page", n=3) == "/page/3"
 
-    fapp = _flask_app()
-
-    @fapp.route("/page/", defaults={"n": 1})
-    @fapp.route("/page/<int:n>")
+    @flask_app.route("/page/", defaults={"n": 1})
+    @flask_app.route("/page/<int:n>")
     def fpage(n: int) -> str:
         return f"page {n}"
 
-    flask_response = fapp.test_client().get("/page/1")
+    flask_response = flask_app.test_client().get("/page/1")
     assert flask_response.status_code == response.status_code
     assert flask_response.headers["Location"] == response.headers["Location"]
 
@@ -431,16 +433,15 @@ async def test_automatic_head_asgi_keeps_content_length(app: Quart) -> None:
 
 
 async def test_automatic_head_client_keeps_content_length(
-    app: Quart, client: QuartClient
+    flask_app: flask.Flask, app: Quart, client: QuartClient
 ) -> None:
     @app.route("/")
     async def index() -> str:
         return "hello world"
 
     head = await client.head("/")
-    fapp = _flask_app()
-    fapp.add_url_rule("/", "index", lambda: "hello world")
-    assert fapp.test_client().head("/").headers["Content-Length"] == "11"
+    flask_app.add_url_rule("/", "index", lambda: "hello world")
+    assert flask_app.test_client().head("/").headers["Content-Length"] == "11"
     assert head.headers.get("Content-Length") == "11"
 
 
@@ -453,7 +454,9 @@ async def test_head_not_allowed_without_get(app: Quart, client: QuartClient) -> 
     assert response.status_code == 405
 
 
-async def test_automatic_options(app: Quart, client: QuartClient) -> None:
+async def test_automatic_options(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     called = False
 
     @app.route("/", methods=["GET", "POST"])
@@ -468,9 +471,8 @@ async def test_automatic_options(app: Quart, client: QuartClient) -> None:
     assert await response.get_data() == b""
     assert not called
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/", "index", lambda: "index", methods=["GET", "POST"])
-    flask_allow = fapp.test_client().options("/").headers.get("Allow")
+    flask_app.add_url_rule("/", "index", lambda: "index", methods=["GET", "POST"])
+    flask_allow = flask_app.test_client().options("/").headers.get("Allow")
     assert _allow(response.headers.get("Allow")) == _allow(flask_allow)
 
 
@@ -490,7 +492,9 @@ async def test_automatic_options_lists_all_rules_for_path(
     assert _allow(response.headers.get("Allow")) == {"GET", "HEAD", "DELETE", "OPTIONS"}
 
 
-async def test_provide_automatic_options_false(app: Quart, client: QuartClient) -> None:
+async def test_provide_automatic_options_false(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     async def view() -> str:
         return "x"
 
@@ -499,9 +503,8 @@ async def test_provide_automatic_options_false(app: Quart, client: QuartClient) 
     assert response.status_code == 405
     assert _allow(response.headers.get("Allow")) == {"GET", "HEAD"}
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/", "index", lambda: "x", provide_automatic_options=False)
-    flask_response = fapp.test_client().options("/")
+    flask_app.add_url_rule("/", "index", lambda: "x", provide_automatic_options=False)
+    flask_response = flask_app.test_client().options("/")
     assert flask_response.status_code == response.status_code
     assert _allow(flask_response.headers.get("Allow")) == _allow(
         response.headers.get("Allow")
@@ -546,7 +549,7 @@ async def test_provide_automatic_options_config(
 
 
 async def test_provide_automatic_options_config_override(
-    app: Quart, client: QuartClient
+    flask_app: flask.Flask, app: Quart, client: QuartClient
 ) -> None:
     """As in Flask, an explicit ``provide_automatic_options=True`` answers
     OPTIONS automatically but only adds it to the methods if the config
@@ -570,25 +573,26 @@ async def test_provide_automatic_options_config_override(
     assert _allow(listed.headers.get("Allow")) == {"GET", "HEAD", "OPTIONS"}
     assert not called
 
-    fapp = _flask_app()
-    fapp.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
-    fapp.add_url_rule("/", "index", lambda: "x", provide_automatic_options=True)
-    fapp.add_url_rule(
+    flask_app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    flask_app.add_url_rule("/", "index", lambda: "x", provide_automatic_options=True)
+    flask_app.add_url_rule(
         "/o",
         "listed",
         lambda: "x",
         provide_automatic_options=True,
         methods=["GET", "OPTIONS"],
     )
-    fclient = fapp.test_client()
-    assert fclient.options("/").status_code == implicit.status_code
-    assert fclient.options("/o").status_code == listed.status_code
+    flask_client = flask_app.test_client()
+    assert flask_client.options("/").status_code == implicit.status_code
+    assert flask_client.options("/o").status_code == listed.status_code
 
 
 # --- 405 and 404 ---------------------------------------------------------------
 
 
-async def test_405_allow_header(app: Quart, client: QuartClient) -> None:
+async def test_405_allow_header(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     @app.route("/", methods=["GET", "POST"])
     async def index() -> str:
         return "x"
@@ -602,10 +606,9 @@ async def test_405_allow_header(app: Quart, client: QuartClient) -> None:
     allow = _allow(response.headers.get("Allow"))
     assert allow == {"GET", "HEAD", "POST", "PUT", "OPTIONS"}
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/", "index", lambda: "x", methods=["GET", "POST"])
-    fapp.add_url_rule("/", "replace", lambda: "y", methods=["PUT"])
-    flask_response = fapp.test_client().delete("/")
+    flask_app.add_url_rule("/", "index", lambda: "x", methods=["GET", "POST"])
+    flask_app.add_url_rule("/", "replace", lambda: "y", methods=["PUT"])
+    flask_response = flask_app.test_client().delete("/")
     assert flask_response.status_code == 405
     assert _allow(flask_response.headers.get("Allow")) == allow
 
@@ -648,7 +651,9 @@ async def test_404_error_handler(app: Quart, client: QuartClient) -> None:
 # --- strict slashes ------------------------------------------------------------
 
 
-async def test_strict_slash_redirect(app: Quart, client: QuartClient) -> None:
+async def test_strict_slash_redirect(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     @app.route("/foo/")
     async def foo() -> str:
         return "foo"
@@ -657,9 +662,8 @@ async def test_strict_slash_redirect(app: Quart, client: QuartClient) -> None:
     assert response.status_code == 308
     assert response.headers["Location"] == "http://localhost/foo/"
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/foo/", "foo", lambda: "foo")
-    flask_response = fapp.test_client().get("/foo")
+    flask_app.add_url_rule("/foo/", "foo", lambda: "foo")
+    flask_response = flask_app.test_client().get("/foo")
     assert flask_response.status_code == 308
     assert flask_response.headers["Location"] == response.headers["Location"]
 
@@ -686,7 +690,7 @@ async def test_strict_slash_redirect_keeps_method(
 
 
 async def test_strict_slash_redirect_keeps_query_string(
-    app: Quart, client: QuartClient
+    flask_app: flask.Flask, app: Quart, client: QuartClient
 ) -> None:
     @app.route("/foo/")
     async def foo() -> str:
@@ -695,9 +699,10 @@ async def test_strict_slash_redirect_keeps_query_string(
     response = await client.get("/foo", query_string={"x": "1", "y": "a b"})
     assert response.status_code == 308
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/foo/", "foo", lambda: "foo")
-    flask_response = fapp.test_client().get("/foo", query_string={"x": "1", "y": "a b"})
+    flask_app.add_url_rule("/foo/", "foo", lambda: "foo")
+    flask_response = flask_app.test_client().get(
+        "/foo", query_string={"x": "1", "y": "a b"}
+    )
     assert flask_response.headers["Location"] == "http://localhost/foo/?x=1&y=a+b"
     assert response.headers["Location"] == flask_response.headers["Location"]
 
@@ -740,7 +745,9 @@ async def test_no_redirect_for_rule_without_slash(
     assert (await client.get("/bar/")).status_code == 404
 
 
-async def test_strict_slashes_false(app: Quart, client: QuartClient) -> None:
+async def test_strict_slashes_false(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     @app.route("/foo/", strict_slashes=False)
     async def foo() -> str:
         return "foo"
@@ -754,9 +761,8 @@ async def test_strict_slashes_false(app: Quart, client: QuartClient) -> None:
         assert response.status_code == 200, path
         assert await response.get_data() == body
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/bar", "bar", lambda: "bar", strict_slashes=False)
-    flask_status = fapp.test_client().get("/bar/").status_code
+    flask_app.add_url_rule("/bar", "bar", lambda: "bar", strict_slashes=False)
+    flask_status = flask_app.test_client().get("/bar/").status_code
     assert (await client.get("/bar/")).status_code == flask_status
 
 
@@ -799,15 +805,17 @@ def _host_views(
 
 
 async def test_host_matching() -> None:
+    # host_matching is a constructor option: these apps are its subject.
     app = Quart(__name__, host_matching=True, static_folder=None)
     app.testing = True
-    fapp = _flask_app(host_matching=True, static_folder=None)
+    flask_app = flask.Flask(__name__, host_matching=True, static_folder=None)
+    flask_app.testing = True
     for host, rule, view in _host_views(url_for, request):
         app.add_url_rule(rule, view.__name__, view, host=host)
     for host, rule, view in _host_views(flask.url_for, flask.request):
-        fapp.add_url_rule(rule, view.__name__, view, host=host)
+        flask_app.add_url_rule(rule, view.__name__, view, host=host)
     client = app.test_client()
-    fclient = fapp.test_client()
+    flask_client = flask_app.test_client()
 
     cases = [
         ("/", "a.test"),
@@ -819,7 +827,7 @@ async def test_host_matching() -> None:
     ]
     for path, host in cases:
         response = await client.get(path, headers={"Host": host})
-        flask_response = fclient.get(path, headers={"Host": host})
+        flask_response = flask_client.get(path, headers={"Host": host})
         assert response.status_code == flask_response.status_code, (path, host)
         if response.status_code == 200:
             assert await response.get_data() == flask_response.data, (path, host)
@@ -841,9 +849,11 @@ async def test_host_matching_static_host() -> None:
 # --- subdomain matching --------------------------------------------------------
 
 
-def _subdomain_app() -> Quart:
-    app = Quart(__name__, subdomain_matching=True, static_folder=None)
-    app.testing = True
+@pytest.fixture
+def subdomain_routes(app: Quart) -> None:
+    """Subdomain matching on the shared app: views on the bare domain, on
+    ``api`` and on any ``<user>``."""
+    app.subdomain_matching = True
     app.config["SERVER_NAME"] = "example.test"
 
     @app.route("/")
@@ -858,13 +868,9 @@ def _subdomain_app() -> Quart:
     async def user(user: str) -> str:
         return f"user {user}"
 
-    return app
 
-
-async def test_subdomain_matching_with_client_subdomain() -> None:
-    app = _subdomain_app()
-    client = app.test_client()
-
+@pytest.mark.usefixtures("subdomain_routes")
+async def test_subdomain_matching_with_client_subdomain(client: QuartClient) -> None:
     response = await client.get("/")
     assert await response.get_data() == (
         b"root http://api.example.test/ http://bob.example.test/u /"
@@ -877,14 +883,15 @@ async def test_subdomain_matching_with_client_subdomain() -> None:
     assert (await client.get("/", subdomain="other")).status_code == 404
 
 
-async def test_subdomain_matching_with_host_header() -> None:
-    app = _subdomain_app()
-    client = app.test_client()
-    fapp = _flask_app(subdomain_matching=True, static_folder=None)
-    fapp.config["SERVER_NAME"] = "example.test"
-    fapp.add_url_rule("/", "root", lambda: "root")
-    fapp.add_url_rule("/", "api", lambda: "api", subdomain="api")
-    fclient = fapp.test_client()
+@pytest.mark.usefixtures("subdomain_routes")
+async def test_subdomain_matching_with_host_header(
+    client: QuartClient, flask_app: flask.Flask
+) -> None:
+    flask_app.subdomain_matching = True
+    flask_app.config["SERVER_NAME"] = "example.test"
+    flask_app.add_url_rule("/", "root", lambda: "root")
+    flask_app.add_url_rule("/", "api", lambda: "api", subdomain="api")
+    flask_client = flask_app.test_client()
 
     for host in ["example.test", "api.example.test", "API.Example.Test", "x.y.test"]:
         response = await client.get("/", headers={"Host": host})
@@ -893,24 +900,25 @@ async def test_subdomain_matching_with_host_header() -> None:
             if host == "x.y.test"
             else contextlib.nullcontext()
         ):
-            flask_response = fclient.get("/", headers={"Host": host})
+            flask_response = flask_client.get("/", headers={"Host": host})
         assert response.status_code == flask_response.status_code, host
     response = await client.get("/", headers={"Host": "api.example.test"})
     assert await response.get_data() == b"api http://example.test/"
     assert (await client.get("/", headers={"Host": "other.org"})).status_code == 404
 
 
-async def test_subdomain_url_for_in_app_context() -> None:
-    app = _subdomain_app()
+@pytest.mark.usefixtures("subdomain_routes")
+async def test_subdomain_url_for_in_app_context(app: Quart) -> None:
     async with app.app_context():
         assert url_for("api") == "http://api.example.test/"
         assert url_for("root") == "http://example.test/"
         assert url_for("user", user="z") == "http://z.example.test/u"
 
 
-async def test_server_name_without_subdomain_matching() -> None:
+async def test_server_name_without_subdomain_matching(
+    app: Quart, client: QuartClient, flask_app: flask.Flask
+) -> None:
     """Flask 3.1: SERVER_NAME no longer restricts which hosts are routed."""
-    app = Quart(__name__)
     app.testing = True
     app.config["SERVER_NAME"] = "example.test"
 
@@ -918,7 +926,6 @@ async def test_server_name_without_subdomain_matching() -> None:
     async def index() -> str:
         return f"{request.host} {url_for('index', _external=True)}"
 
-    client = app.test_client()
     response = await client.get("/")
     assert response.status_code == 200
     assert await response.get_data() == b"example.test http://example.test/"
@@ -928,14 +935,13 @@ async def test_server_name_without_subdomain_matching() -> None:
     response = await client.get("/", headers={"Host": "sub.example.test"})
     assert response.status_code == 200
 
-    fapp = _flask_app()
-    fapp.config["SERVER_NAME"] = "example.test"
-    fapp.add_url_rule(
+    flask_app.config["SERVER_NAME"] = "example.test"
+    flask_app.add_url_rule(
         "/",
         "index",
         lambda: f"{flask.request.host} {flask.url_for('index', _external=True)}",
     )
-    flask_response = fapp.test_client().get("/", headers={"Host": "other.org"})
+    flask_response = flask_app.test_client().get("/", headers={"Host": "other.org"})
     assert flask_response.status_code == 200
     assert flask_response.data == b"other.org http://example.test/"
 
@@ -1013,7 +1019,9 @@ async def test_root_path_in_test_request_context(app: Quart) -> None:
 # --- trusted hosts -------------------------------------------------------------
 
 
-async def test_trusted_hosts(app: Quart, client: QuartClient) -> None:
+async def test_trusted_hosts(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
     app.config["TRUSTED_HOSTS"] = ["good.test", ".corp.test"]
 
     @app.route("/")
@@ -1030,10 +1038,12 @@ async def test_trusted_hosts(app: Quart, client: QuartClient) -> None:
         await client.get("/", headers={"Host": "good.test.evil"})
     ).status_code == 400
 
-    fapp = _flask_app()
-    fapp.config["TRUSTED_HOSTS"] = ["good.test", ".corp.test"]
-    fapp.add_url_rule("/", "index", lambda: "x")
-    assert fapp.test_client().get("/", headers={"Host": "evil.test"}).status_code == 400
+    flask_app.config["TRUSTED_HOSTS"] = ["good.test", ".corp.test"]
+    flask_app.add_url_rule("/", "index", lambda: "x")
+    assert (
+        flask_app.test_client().get("/", headers={"Host": "evil.test"}).status_code
+        == 400
+    )
 
 
 async def test_trusted_hosts_none_allows_any(app: Quart, client: QuartClient) -> None:
@@ -1046,8 +1056,9 @@ async def test_trusted_hosts_none_allows_any(app: Quart, client: QuartClient) ->
     assert await response.get_data() == b"anything.test:8080"
 
 
-async def test_remembered_matches_give_each_request_its_own_values() -> None:
-    app = Quart(__name__)
+async def test_remembered_matches_give_each_request_its_own_values(
+    app: Quart, client: QuartClient
+) -> None:
     seen: list[dict[str, Any]] = []
 
     @app.url_value_preprocessor
@@ -1060,14 +1071,15 @@ async def test_remembered_matches_give_each_request_its_own_values() -> None:
     async def page(number: int) -> str:
         return str(number)
 
-    client = app.test_client()
     for _ in range(3):  # the same URL, matched from the cache after the first
         response = await client.get("/en/page/7")
         assert await response.get_data() == b"7"
     assert seen == [{"lang": "en", "number": 7}] * 3
 
 
-async def test_custom_converters_run_for_every_request() -> None:
+async def test_custom_converters_run_for_every_request(
+    app: Quart, client: QuartClient
+) -> None:
     from werkzeug.routing import BaseConverter
 
     calls: list[str] = []
@@ -1077,22 +1089,18 @@ async def test_custom_converters_run_for_every_request() -> None:
             calls.append(value)  # e.g. a database lookup: must not be cached
             return value.upper()
 
-    app = Quart(__name__)
     app.url_map.converters["lookup"] = LookupConverter
 
     @app.get("/item/<lookup:name>")
     async def item(name: str) -> str:
         return name
 
-    client = app.test_client()
     for _ in range(3):
         assert await (await client.get("/item/abc")).get_data() == b"ABC"
     assert calls == ["abc", "abc", "abc"]
 
 
-async def test_remembered_matches_are_bounded() -> None:
-    app = Quart(__name__)
-
+async def test_remembered_matches_are_bounded(app: Quart) -> None:
     @app.get("/n/<int:number>")
     async def number(number: int) -> str:
         return str(number)
@@ -1106,12 +1114,13 @@ async def test_remembered_matches_are_bounded() -> None:
     assert 0 < len(app._match_cache) <= 4096
 
 
-async def test_remembered_adapters_follow_host_and_config() -> None:
+@pytest.mark.usefixtures("subdomain_routes")
+async def test_remembered_adapters_follow_host_and_config(
+    app: Quart, client: QuartClient
+) -> None:
     """The URL adapter remembered per Host header must give the same answers
     as a fresh one: per host, per SERVER_NAME, and with TRUSTED_HOSTS set
     later (checked on every request, never remembered)."""
-    app = _subdomain_app()
-    client = app.test_client()
     root = b"root http://api.example.test/ http://bob.example.test/u /"
     for _ in range(2):  # the second round is answered from remembered adapters
         assert await (await client.get("/")).get_data() == root
@@ -1198,17 +1207,17 @@ async def test_bind_to_request_matches_and_builds(app: Quart) -> None:
     assert adapter.match()[0] == "ws"
 
 
-async def test_server_name_with_default_port_and_subdomains() -> None:
+async def test_server_name_with_default_port_and_subdomains(
+    app: Quart, flask_app: flask.Flask
+) -> None:
     # SERVER_NAME may carry the scheme's default port; hosts never do.
-    app = Quart(__name__, subdomain_matching=True)
-    app.testing = True
-    fapp = _flask_app(subdomain_matching=True)
-    for a in (app, fapp):
+    for a in (app, flask_app):
+        a.subdomain_matching = True
         a.config["SERVER_NAME"] = "Example.test:80"
     app.add_url_rule("/", "index", lambda sub: sub, subdomain="<sub>")
-    fapp.add_url_rule("/", "index", lambda sub: sub, subdomain="<sub>")
+    flask_app.add_url_rule("/", "index", lambda sub: sub, subdomain="<sub>")
     for host in ("api.example.test", "api.example.test:80"):
         response = await app.test_client().get("/", headers={"Host": host})
-        flask_response = fapp.test_client().get("/", headers={"Host": host})
+        flask_response = flask_app.test_client().get("/", headers={"Host": host})
         assert response.status_code == flask_response.status_code == 200
         assert await response.get_data() == flask_response.data == b"api"
