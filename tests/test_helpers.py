@@ -46,10 +46,12 @@ from quart.helpers import locked_cached_property
 from quart.testing import QuartClient
 
 
-def _flask_app() -> flask.Flask:
-    app = flask.Flask(__name__)
-    app.testing = True
-    return app
+@pytest.fixture
+def flask_app() -> flask.Flask:
+    """Flask's app configured as the shared ``app``, to compare with."""
+    flask_app = flask.Flask(__name__)
+    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+    return flask_app
 
 
 def _add_url_rules(app: Any) -> None:
@@ -86,10 +88,9 @@ URL_FOR_CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def _flask_urls(**context: Any) -> list[str]:
-    fapp = _flask_app()
-    _add_url_rules(fapp)
-    with fapp.test_request_context(**context):
+def _flask_urls(flask_app: flask.Flask, **context: Any) -> list[str]:
+    _add_url_rules(flask_app)
+    with flask_app.test_request_context(**context):
         return [flask.url_for(endpoint, **values) for endpoint, values in URL_FOR_CASES]
 
 
@@ -113,19 +114,21 @@ async def test_url_for_in_request(app: Quart) -> None:
         assert url_for("item", _method="POST") == "/item/new"
 
 
-async def test_url_for_matches_flask(app: Quart) -> None:
+async def test_url_for_matches_flask(app: Quart, flask_app: flask.Flask) -> None:
     _add_url_rules(app)
     async with app.test_request_context("/"):
         urls = [url_for(endpoint, **values) for endpoint, values in URL_FOR_CASES]
-    assert urls == _flask_urls()
+    assert urls == _flask_urls(flask_app)
 
 
-async def test_url_for_matches_flask_with_host_header(app: Quart) -> None:
+async def test_url_for_matches_flask_with_host_header(
+    app: Quart, flask_app: flask.Flask
+) -> None:
     _add_url_rules(app)
     headers = {"Host": "example.org:8080"}
     async with app.test_request_context("/", headers=headers):
         urls = [url_for(endpoint, **values) for endpoint, values in URL_FOR_CASES]
-    assert urls == _flask_urls(headers=headers)
+    assert urls == _flask_urls(flask_app, headers=headers)
     assert "http://example.org:8080/foo/" in urls
 
 
@@ -138,25 +141,25 @@ async def test_url_for_in_view(app: Quart, client: QuartClient) -> None:
     assert await response.get_data() == b"https://x.test/a/2"
 
 
-async def test_url_for_scheme_without_external_is_value_error(app: Quart) -> None:
+async def test_url_for_scheme_without_external_is_value_error(
+    flask_app: flask.Flask, app: Quart
+) -> None:
     _add_url_rules(app)
     async with app.test_request_context("/"):
         with pytest.raises(ValueError, match="_external"):
             url_for("foo", _scheme="https", _external=False)
-    fapp = _flask_app()
-    _add_url_rules(fapp)
-    with fapp.test_request_context(), pytest.raises(ValueError):
+    _add_url_rules(flask_app)
+    with flask_app.test_request_context(), pytest.raises(ValueError):
         flask.url_for("foo", _scheme="https", _external=False)
 
 
-async def test_url_for_anchor_quoting(app: Quart) -> None:
+async def test_url_for_anchor_quoting(flask_app: flask.Flask, app: Quart) -> None:
     _add_url_rules(app)
-    fapp = _flask_app()
-    _add_url_rules(fapp)
+    _add_url_rules(flask_app)
     anchors = ["plain", "a b", "ü", "x/y?z=1&w#v", "100%", "<tag>", '"q"']
     async with app.test_request_context("/"):
         ours = [url_for("foo", _anchor=anchor) for anchor in anchors]
-    with fapp.test_request_context():
+    with flask_app.test_request_context():
         theirs = [flask.url_for("foo", _anchor=anchor) for anchor in anchors]
     assert ours == theirs
     assert ours[1] == "/foo/#a%20b"
@@ -183,16 +186,17 @@ async def test_url_for_method(app: Quart) -> None:
 # --- url_for outside requests ----------------------------------------------
 
 
-async def test_url_for_app_context_with_server_name(app: Quart) -> None:
+async def test_url_for_app_context_with_server_name(
+    flask_app: flask.Flask, app: Quart
+) -> None:
     _add_url_rules(app)
     app.config.update(
         SERVER_NAME="example.test",
         APPLICATION_ROOT="/root",
         PREFERRED_URL_SCHEME="https",
     )
-    fapp = _flask_app()
-    _add_url_rules(fapp)
-    fapp.config.update(
+    _add_url_rules(flask_app)
+    flask_app.config.update(
         SERVER_NAME="example.test",
         APPLICATION_ROOT="/root",
         PREFERRED_URL_SCHEME="https",
@@ -206,7 +210,7 @@ async def test_url_for_app_context_with_server_name(app: Quart) -> None:
     ]
     async with app.app_context():
         ours = [url_for(endpoint, **values) for endpoint, values in calls]
-    with fapp.app_context():
+    with flask_app.app_context():
         theirs = [flask.url_for(endpoint, **values) for endpoint, values in calls]
     assert ours == theirs
     assert ours == [
@@ -218,7 +222,9 @@ async def test_url_for_app_context_with_server_name(app: Quart) -> None:
     ]
 
 
-async def test_url_for_test_request_context_uses_url_config(app: Quart) -> None:
+async def test_url_for_test_request_context_uses_url_config(
+    flask_app: flask.Flask, app: Quart
+) -> None:
     """As in Flask, a test request defaults to SERVER_NAME, APPLICATION_ROOT
     and PREFERRED_URL_SCHEME for its URL."""
     _add_url_rules(app)
@@ -228,10 +234,9 @@ async def test_url_for_test_request_context_uses_url_config(app: Quart) -> None:
         "PREFERRED_URL_SCHEME": "https",
     }
     app.config.update(config)
-    fapp = _flask_app()
-    _add_url_rules(fapp)
-    fapp.config.update(config)
-    with fapp.test_request_context():
+    _add_url_rules(flask_app)
+    flask_app.config.update(config)
+    with flask_app.test_request_context():
         expected = (flask.url_for("foo"), flask.url_for("foo", _external=True))
     assert expected == ("/root/foo/", "https://example.test/root/foo/")
     async with app.test_request_context("/"):
@@ -269,7 +274,7 @@ async def test_url_for_unknown_endpoint(app: Quart) -> None:
             url_for("user")  # a required value is missing
 
 
-async def test_url_build_error_handler(app: Quart) -> None:
+async def test_url_build_error_handler(flask_app: flask.Flask, app: Quart) -> None:
     _add_url_rules(app)
     seen: list[tuple[type[BaseException], str, dict[str, Any]]] = []
 
@@ -300,15 +305,14 @@ async def test_url_build_error_handler(app: Quart) -> None:
     assert len(seen) == 2
 
     # Flask passes the same values to its handlers.
-    fapp = _flask_app()
     flask_seen: list[dict[str, Any]] = []
 
     def flask_handler(error: Exception, endpoint: str, values: dict[str, Any]) -> str:
         flask_seen.append(dict(values))
         return "/x"
 
-    fapp.url_build_error_handlers.append(flask_handler)
-    with fapp.test_request_context():
+    flask_app.url_build_error_handlers.append(flask_handler)
+    with flask_app.test_request_context():
         flask.url_for("external", page=3, _anchor="x")
     assert flask_seen[0] == seen[0][2]
 
@@ -329,9 +333,10 @@ async def test_url_build_error_handler_may_raise(app: Quart) -> None:
 # --- url_defaults / url_value_preprocessor -----------------------------------
 
 
-def _lang_code_app() -> Quart:
-    app = Quart(__name__)
-    app.testing = True
+@pytest.fixture
+def lang_code_routes(app: Quart) -> None:
+    """Flask's URL processor pattern on the shared app: a ``lang_code`` URL
+    value pulled into ``g`` and put back into built URLs."""
 
     @app.url_defaults
     def add_language_code(endpoint: str, values: dict[str, Any]) -> None:
@@ -357,13 +362,9 @@ def _lang_code_app() -> Quart:
     async def plain() -> str:
         return f"plain {g.lang_code} {url_for('index', lang_code='de')}"
 
-    return app
 
-
-async def test_lang_code_pattern() -> None:
-    app = _lang_code_app()
-    client = app.test_client()
-
+@pytest.mark.usefixtures("lang_code_routes")
+async def test_lang_code_pattern(client: QuartClient) -> None:
     response = await client.get("/en/")
     assert response.status_code == 200
     assert await response.get_data() == b"index en /en/about /plain"
@@ -438,7 +439,7 @@ def test_redirect_without_app_context() -> None:
 
 
 async def test_redirect_from_view_matches_flask(
-    app: Quart, client: QuartClient
+    flask_app: flask.Flask, app: Quart, client: QuartClient
 ) -> None:
     targets = ["/target?a=1", "relative/path", "https://example.test/abs", "../up"]
 
@@ -446,12 +447,11 @@ async def test_redirect_from_view_matches_flask(
     async def view(i: int) -> Response:
         return redirect(targets[i])
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/r/<int:i>", "view", lambda i: flask.redirect(targets[i]))
-    fclient = fapp.test_client()
+    flask_app.add_url_rule("/r/<int:i>", "view", lambda i: flask.redirect(targets[i]))
+    flask_client = flask_app.test_client()
     for i in range(len(targets)):
         response = await client.get(f"/r/{i}")
-        flask_response = fclient.get(f"/r/{i}")
+        flask_response = flask_client.get(f"/r/{i}")
         assert response.status_code == flask_response.status_code == 302
         assert response.headers["Location"] == flask_response.headers["Location"]
         assert b"Redirecting" in await response.get_data()
@@ -459,15 +459,14 @@ async def test_redirect_from_view_matches_flask(
 
 @pytest.mark.parametrize("target", ["/ü", "/€uro"])
 async def test_redirect_non_ascii_location(
-    app: Quart, client: QuartClient, target: str
+    flask_app: flask.Flask, app: Quart, client: QuartClient, target: str
 ) -> None:
     @app.route("/")
     async def view() -> Response:
         return redirect(target)
 
-    fapp = _flask_app()
-    fapp.add_url_rule("/", "view", lambda: flask.redirect(target))
-    expected = fapp.test_client().get("/").headers["Location"]
+    flask_app.add_url_rule("/", "view", lambda: flask.redirect(target))
+    expected = flask_app.test_client().get("/").headers["Location"]
     assert expected.isascii()
     response = await client.get("/")
     assert response.status_code == 302
@@ -687,7 +686,7 @@ async def test_make_response_in_view(app: Quart, client: QuartClient) -> None:
     assert await response.get_data() == b"body"
 
 
-async def test_make_response_matches_flask(app: Quart) -> None:
+async def test_make_response_matches_flask(flask_app: flask.Flask, app: Quart) -> None:
     cases: list[tuple[Any, ...]] = [
         ("x",),
         ("x", 201),
@@ -697,8 +696,7 @@ async def test_make_response_matches_flask(app: Quart) -> None:
         ({"a": [1]},),
         ([1, "b"], 202),
     ]
-    fapp = _flask_app()
-    with fapp.test_request_context():
+    with flask_app.test_request_context():
         expected = []
         for args in cases:
             frv = flask.make_response(*args)
