@@ -33,12 +33,7 @@ from quart.config import DEFAULT_CONFIG
 from quart.hookspecs import hookimpl
 from quart.serving import ServeOptions
 from quart.testing import LifespanError
-
-
-def _make_app(testing: bool = True, **kwargs: Any) -> Quart:
-    app = Quart(__name__, **kwargs)
-    app.testing = testing
-    return app
+from quart.testing import QuartClient
 
 
 # -- construction ----------------------------------------------------------
@@ -46,7 +41,7 @@ async def test_static_folder_serves_file(tmp_path: Path) -> None:
     static = tmp_path / "static"
     static.mkdir()
     (static / "hello.txt").write_text("hello static")
-    app = _make_app(root_path=str(tmp_path))
+    app = Quart(__name__, root_path=str(tmp_path))
     assert app.static_folder == str(static)
     assert app.static_url_path == "/static"
     rules = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
@@ -63,8 +58,11 @@ async def test_custom_static_url_path_and_folder(tmp_path: Path) -> None:
     assets = tmp_path / "assets_dir"
     assets.mkdir()
     (assets / "a.css").write_text("body{}")
-    app = _make_app(
-        root_path=str(tmp_path), static_folder="assets_dir", static_url_path="/assets"
+    app = Quart(
+        __name__,
+        root_path=str(tmp_path),
+        static_folder="assets_dir",
+        static_url_path="/assets",
     )
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert "/assets/<path:filename>" in rules
@@ -79,7 +77,7 @@ async def test_custom_static_url_path_and_folder(tmp_path: Path) -> None:
 async def test_static_url_path_defaults_to_folder_name(tmp_path: Path) -> None:
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "x.txt").write_text("x")
-    app = _make_app(root_path=str(tmp_path), static_folder="files")
+    app = Quart(__name__, root_path=str(tmp_path), static_folder="files")
     assert app.static_url_path == "/files"
     assert (await app.test_client().get("/files/x.txt")).status_code == 200
 
@@ -87,13 +85,13 @@ async def test_static_url_path_defaults_to_folder_name(tmp_path: Path) -> None:
 async def test_static_folder_absolute(tmp_path: Path) -> None:
     (tmp_path / "abs").mkdir()
     (tmp_path / "abs" / "y.txt").write_text("y")
-    app = _make_app(static_folder=str(tmp_path / "abs"), static_url_path="/s")
+    app = Quart(__name__, static_folder=str(tmp_path / "abs"), static_url_path="/s")
     response = await app.test_client().get("/s/y.txt")
     assert await response.get_data() == b"y"
 
 
 def test_no_static_folder_no_route() -> None:
-    app = _make_app(static_folder=None)
+    app = Quart(__name__, static_folder=None)
     assert not app.has_static_folder
     assert "static" not in app.view_functions
     assert list(app.url_map.iter_rules()) == []
@@ -102,7 +100,7 @@ def test_no_static_folder_no_route() -> None:
 async def test_static_path_traversal_is_404(tmp_path: Path) -> None:
     (tmp_path / "static").mkdir()
     (tmp_path / "secret.txt").write_text("secret")
-    app = _make_app(root_path=str(tmp_path))
+    app = Quart(__name__, root_path=str(tmp_path))
     response = await app.test_client().get("/static/../secret.txt")
     assert response.status_code == 404
     response = await app.test_client().get("/static/%2e%2e/secret.txt")
@@ -194,8 +192,10 @@ def test_name_and_logger() -> None:
     assert other.logger.name == "some.module.name"
 
 
-async def test_unhandled_exception_logged(caplog: pytest.LogCaptureFixture) -> None:
-    app = _make_app(testing=False)
+async def test_unhandled_exception_logged(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
 
     @app.route("/fail/here", methods=["POST"])
     async def fail() -> str:
@@ -283,8 +283,10 @@ async def test_after_request_reverse_order_and_replace(app: Quart) -> None:
     assert response.headers["X-Seen"] == "21"
 
 
-async def test_teardown_request_receives_exception_or_none() -> None:
-    app = _make_app(testing=False)
+async def test_teardown_request_receives_exception_or_none(
+    app: Quart, client: QuartClient
+) -> None:
+    app.testing = False
     seen: list[BaseException | None] = []
     order: list[str] = []
 
@@ -305,7 +307,6 @@ async def test_teardown_request_receives_exception_or_none() -> None:
     async def fail() -> str:
         raise ValueError("teardown sees me")
 
-    client = app.test_client()
     assert (await client.get("/ok")).status_code == 200
     assert seen == [None]
     assert order == ["td2", "td1"]
@@ -416,9 +417,10 @@ async def test_error_handler_500_for_abort(app: Quart) -> None:
 
 
 async def test_500_handler_receives_original_exception(
+    app: Quart,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = _make_app(testing=False)
+    app.testing = False
     received: list[Any] = []
     error = ZeroDivisionError("original")
 
@@ -555,9 +557,10 @@ async def test_code_handler_preferred_over_base_class(app: Quart) -> None:
 
 
 async def test_handle_exception_returns_500_when_not_testing(
+    app: Quart,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = _make_app(testing=False)
+    app.testing = False
 
     @app.route("/")
     async def index() -> str:
@@ -581,10 +584,10 @@ async def test_exception_propagates_when_testing(app: Quart) -> None:
         await app.test_client().get("/")
 
 
-async def test_exception_propagates_in_debug_when_set() -> None:
+async def test_exception_propagates_in_debug_when_set(app: Quart) -> None:
     # Debug mode answers with the traceback page (tests/test_debug.py)
     # unless PROPAGATE_EXCEPTIONS asks for the exception.
-    app = _make_app(testing=False)
+    app.testing = False
     app.debug = True
     app.config["PROPAGATE_EXCEPTIONS"] = True
 
@@ -596,8 +599,8 @@ async def test_exception_propagates_in_debug_when_set() -> None:
         await app.test_client().get("/")
 
 
-async def test_propagate_exceptions_true() -> None:
-    app = _make_app(testing=False)
+async def test_propagate_exceptions_true(app: Quart) -> None:
+    app.testing = False
     app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/")
@@ -609,9 +612,10 @@ async def test_propagate_exceptions_true() -> None:
 
 
 async def test_propagate_exceptions_false_overrides_testing(
+    app: Quart,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = _make_app(testing=True)
+    app.testing = True
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.route("/")
@@ -648,32 +652,31 @@ async def test_trap_http_exceptions_still_uses_handler(app: Quart) -> None:
     assert await response.get_data() == b"handled"
 
 
-def _form_app() -> Quart:
-    app = _make_app(testing=True)
+@pytest.fixture
+def form_route(app: Quart) -> None:
+    """A view on the shared app that reads a form key the tests never send."""
 
     @app.route("/", methods=["POST"])
     async def index() -> str:
         form = await request.form
         return form["missing"]
 
-    return app
 
-
-async def test_missing_form_key_is_400() -> None:
-    app = _form_app()
+@pytest.mark.usefixtures("form_route")
+async def test_missing_form_key_is_400(app: Quart) -> None:
     response = await app.test_client().post("/", form={"present": "1"})
     assert response.status_code == 400
 
 
-async def test_trap_bad_request_errors() -> None:
-    app = _form_app()
+@pytest.mark.usefixtures("form_route")
+async def test_trap_bad_request_errors(app: Quart) -> None:
     app.config["TRAP_BAD_REQUEST_ERRORS"] = True
     with pytest.raises(BadRequestKeyError):
         await app.test_client().post("/", form={"present": "1"})
 
 
-async def test_bad_request_key_error_trapped_in_debug() -> None:
-    app = _form_app()
+@pytest.mark.usefixtures("form_route")
+async def test_bad_request_key_error_trapped_in_debug(app: Quart) -> None:
     app.debug = True
     with pytest.raises(BadRequestKeyError) as info:
         await app.test_client().post("/", form={"present": "1"})
@@ -683,8 +686,10 @@ async def test_bad_request_key_error_trapped_in_debug() -> None:
     assert response.status_code == 400
 
 
-async def test_error_in_error_handler(caplog: pytest.LogCaptureFixture) -> None:
-    app = _make_app(testing=False)
+async def test_error_in_error_handler(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
 
     @app.errorhandler(ValueError)
     async def broken(e: ValueError) -> str:
@@ -714,8 +719,10 @@ async def test_error_in_error_handler_propagates_when_testing(app: Quart) -> Non
         await app.test_client().get("/")
 
 
-async def test_error_in_after_request(caplog: pytest.LogCaptureFixture) -> None:
-    app = _make_app(testing=False)
+async def test_error_in_after_request(
+    app: Quart, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
     teardown: list[BaseException | None] = []
 
     @app.after_request
@@ -1266,7 +1273,7 @@ def test_event_and_lock_classes() -> None:
 
 
 # -- run_task ----------------------------------------------------------------
-async def test_run_task_returns_the_serving_coroutine() -> None:
+async def test_run_task_returns_the_serving_coroutine(app: Quart) -> None:
     """As Quart's: a plain method giving the coroutine to await or to make
     a task of (so QuartTrio and others can override it the same way)."""
     received: list[ServeOptions] = []
@@ -1283,7 +1290,6 @@ async def test_run_task_returns_the_serving_coroutine() -> None:
             await options.shutdown_trigger()
             return True
 
-    app = _make_app()
     app.plugins.register(Server())
     assert not inspect.iscoroutinefunction(Quart.run_task)
     stop = asyncio.Event()
@@ -1342,8 +1348,10 @@ async def test_invalid_return_value_message_unchanged(app: Quart) -> None:
 
 
 # -- untrusted hosts ---------------------------------------------------------
-async def test_untrusted_host_is_refused_without_echoing_it() -> None:
-    app = _make_app(testing=False)
+async def test_untrusted_host_is_refused_without_echoing_it(
+    app: Quart, client: QuartClient
+) -> None:
+    app.testing = False
     app.config["TRUSTED_HOSTS"] = ["good.test"]
 
     @app.route("/")
@@ -1354,7 +1362,6 @@ async def test_untrusted_host_is_refused_without_echoing_it() -> None:
     async def later() -> str:
         return "not reached"
 
-    client = app.test_client()
     evil = "evil-<script>-name.test"
     for path in ("/", "/later", "/missing"):
         response = await client.get(path, headers={"Host": evil})
@@ -1367,9 +1374,9 @@ async def test_untrusted_host_is_refused_without_echoing_it() -> None:
     assert await response.get_data(as_text=True) == "good.test"
 
 
-async def test_untrusted_host_reached_by_user_code_is_not_echoed() -> None:
+async def test_untrusted_host_reached_by_user_code_is_not_echoed(app: Quart) -> None:
     # The host may first be checked where a hook reads it.
-    app = _make_app(testing=False)
+    app.testing = False
 
     @app.before_request
     async def check() -> None:
