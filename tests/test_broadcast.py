@@ -543,7 +543,7 @@ def test_without_a_backend_plugin_it_says_so() -> None:
         app.broadcast  # noqa: B018
 
 
-async def test_ping() -> None:
+async def test_ping(app: Quart) -> None:
     class Down(MemoryBackend):
         async def ping(self) -> bool:
             raise BroadcastUnavailable()
@@ -553,7 +553,6 @@ async def test_ping() -> None:
             await asyncio.sleep(60)
             return True
 
-    app = Quart(__name__)
     assert await app.broadcast.ping() is True
     assert await Broadcast(app, Down()).ping() is False
     async with asyncio.timeout(TIMEOUT):
@@ -592,9 +591,10 @@ async def test_unavailable_is_a_503(app: Quart) -> None:
 
 
 # -- the in-process backend's memory ---------------------------------------------------
-async def test_idle_channels_are_forgotten_and_their_ids_become_gaps() -> None:
+async def test_idle_channels_are_forgotten_and_their_ids_become_gaps(
+    app: Quart,
+) -> None:
     backend = MemoryBackend(history=10, history_seconds=0.01)
-    app = Quart(__name__)
     bus = Broadcast(app, backend)
     old = [await bus.publish(f"room-{n}", "x") for n in range(50)]
     async with bus.subscribe("kept") as subscription:

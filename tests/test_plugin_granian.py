@@ -34,8 +34,8 @@ def test_offers_the_granian_server(autoload: None) -> None:
 
 async def test_run_task_serves_with_granian_and_stops_gracefully(
     autoload: None,
+    app: Quart,
 ) -> None:
-    app = Quart(__name__)
     events: list[str] = []
 
     @app.get("/")
@@ -178,9 +178,9 @@ def test_app_run_with_two_worker_processes(tmp_path: Path) -> None:
     assert stopped == started, output
 
 
-async def test_a_failed_startup_stops_run_task_with_an_error(autoload: None) -> None:
-    app = Quart(__name__)
-
+async def test_a_failed_startup_stops_run_task_with_an_error(
+    autoload: None, app: Quart
+) -> None:
     @app.before_serving
     async def before() -> None:
         raise ValueError("no database")

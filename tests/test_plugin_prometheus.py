@@ -27,10 +27,9 @@ def _rules(app: Quart) -> set[str]:
     return {rule.rule for rule in app.url_map.iter_rules()}
 
 
-def test_found_through_its_entry_point() -> None:
+def test_found_through_its_entry_point(app: Quart) -> None:
     entries = {e.name: e for e in discover_entry_points()}
     assert entries["prometheus"].distribution == "quart-prometheus"
-    app = Quart(__name__)
     info = {i.name: i for i in app.plugins.list_plugins()}["prometheus"]
     assert info.source == "entrypoint"
     assert info.distribution == "quart-prometheus"
@@ -104,8 +103,7 @@ async def test_apps_have_separate_registries() -> None:
     assert "quart_requests_total{" not in text
 
 
-async def test_enabled_after_configuring() -> None:
-    app = Quart(__name__)
+async def test_enabled_after_configuring(app: Quart) -> None:
     app.config["PROMETHEUS_METRICS_PATH"] = "/internal/metrics"
     assert app.plugins.enable("prometheus") == ["prometheus"]
     assert "/internal/metrics" in _rules(app)
@@ -114,8 +112,7 @@ async def test_enabled_after_configuring() -> None:
     assert response.status_code == 200
 
 
-def test_no_route_when_the_path_is_none() -> None:
-    app = Quart(__name__)
+def test_no_route_when_the_path_is_none(app: Quart) -> None:
     app.config["PROMETHEUS_METRICS_PATH"] = None
     app.plugins.enable("prometheus")
     assert "prometheus_metrics" not in app.view_functions
@@ -133,9 +130,7 @@ async def test_app_metrics_view_defined_later_is_a_clear_error() -> None:
         await app.test_client().get("/metrics")
 
 
-def test_app_metrics_view_defined_first_is_a_clear_error() -> None:
-    app = Quart(__name__)
-
+def test_app_metrics_view_defined_first_is_a_clear_error(app: Quart) -> None:
     @app.get("/metrics")
     async def metrics() -> str:
         return "mine"
@@ -144,9 +139,7 @@ def test_app_metrics_view_defined_first_is_a_clear_error() -> None:
         app.plugins.enable("prometheus")
 
 
-async def test_app_metrics_view_is_untouched_without_the_opt_in() -> None:
-    app = Quart(__name__)
-
+async def test_app_metrics_view_is_untouched_without_the_opt_in(app: Quart) -> None:
     @app.get("/metrics")
     async def metrics() -> str:
         return "mine"
@@ -176,8 +169,7 @@ def test_metrics_command() -> None:
     assert "# TYPE quart_requests_total counter" in result.output
 
 
-def test_metrics_command_says_when_the_app_did_not_enable_it() -> None:
-    app = Quart(__name__)
+def test_metrics_command_says_when_the_app_did_not_enable_it(app: Quart) -> None:
     result = CliRunner().invoke(QuartGroup(create_app=lambda: app), ["metrics"])
     assert result.exit_code == 2
     assert "not enabled for this app" in result.output

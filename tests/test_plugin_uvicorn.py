@@ -21,18 +21,16 @@ pytest.importorskip("quart_uvicorn")
 pytest.importorskip("uvicorn")
 
 
-def test_offers_the_uvicorn_server(autoload: None) -> None:
+def test_offers_the_uvicorn_server(autoload: None, app: Quart) -> None:
     from quart.serving import server_names
 
-    app = Quart(__name__)
     assert {"hypercorn", "uvicorn"} <= set(server_names(app))  # and other plugins'
     without = server_names(Quart(__name__, disable_plugins=["uvicorn"]))
     assert "hypercorn" in without
     assert "uvicorn" not in without
 
 
-async def test_run_task_serves_with_uvicorn(autoload: None) -> None:
-    app = Quart(__name__)
+async def test_run_task_serves_with_uvicorn(autoload: None, app: Quart) -> None:
     events: list[str] = []
 
     @app.get("/")

@@ -11,6 +11,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.sansio.response import Response as SansIOResponse
 
 from quart import Quart
+from quart.testing import QuartClient
 from quart.wrappers import Response
 from quart.wrappers.headers import CheckedHeaders
 from quart.wrappers.headers import headers_from_pairs
@@ -56,8 +57,7 @@ def test_headers_from_pairs_stay_mutable_and_checked() -> None:
     assert "X-Copy" not in built
 
 
-async def test_request_headers_from_the_server() -> None:
-    app = Quart(__name__)
+async def test_request_headers_from_the_server(app: Quart, client: QuartClient) -> None:
     seen: dict[str, object] = {}
 
     @app.route("/")
@@ -68,7 +68,6 @@ async def test_request_headers_from_the_server() -> None:
         seen["accept"] = request.headers.getlist("Accept")
         return ""
 
-    client = app.test_client()
     response = await client.get(
         "/", headers=[("Accept", "text/html"), ("Accept", "application/json")]
     )
