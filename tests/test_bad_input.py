@@ -403,9 +403,9 @@ def _body(kind: str, size: int) -> tuple[bytes, str]:
     return (b"r" * size, "application/octet-stream")
 
 
-def _table_app(reader: str, limit: str, value: Any) -> Quart:
-    app = Quart(__name__)
-    app.testing = True
+def _table_routes(app: Quart, reader: str, limit: str, value: Any) -> None:
+    """A POST view on ``app`` reading the body with ``reader``, under the
+    ``limit`` (a config key, or set per request or per route) of ``value``."""
     read = READERS[reader][0]
     routes = Blueprint("routes", __name__)
 
@@ -426,7 +426,6 @@ def _table_app(reader: str, limit: str, value: Any) -> Quart:
         return "read"
 
     app.register_blueprint(routes)
-    return app
 
 
 async def _post(app: Quart, body: bytes, content_type: str) -> int:
@@ -444,21 +443,21 @@ async def _post(app: Quart, body: bytes, content_type: str) -> int:
         "MAX_CONTENT_LENGTH per route",
     ],
 )
-async def test_table_max_content_length(reader: str, limit: str) -> None:
+async def test_table_max_content_length(reader: str, limit: str, app: Quart) -> None:
     kind = READERS[reader][1]
     small, content_type = _body(kind, 100)
     big, _ = _body(kind, 5000)
-    app = _table_app(reader, limit, 1000)
+    _table_routes(app, reader, limit, 1000)
     assert await _post(app, small, content_type) == 200
     assert await _post(app, big, content_type) == 413
 
 
 @pytest.mark.parametrize("reader", list(READERS))
-async def test_table_max_content_length_chunked(reader: str) -> None:
+async def test_table_max_content_length_chunked(reader: str, app: Quart) -> None:
     """Without a Content-Length the limit is found while reading."""
     kind = READERS[reader][1]
     body, content_type = _body(kind, 5000)
-    app = _table_app(reader, "MAX_CONTENT_LENGTH", 1000)
+    _table_routes(app, reader, "MAX_CONTENT_LENGTH", 1000)
     client = app.test_client()
     headers = {"Content-Type": content_type}
     async with client.request("/", method="POST", headers=headers) as connection:
@@ -470,10 +469,10 @@ async def test_table_max_content_length_chunked(reader: str) -> None:
 
 
 @pytest.mark.parametrize("reader", list(READERS))
-async def test_table_body_timeout(reader: str) -> None:
+async def test_table_body_timeout(reader: str, app: Quart) -> None:
     kind = READERS[reader][1]
     body, content_type = _body(kind, 100)
-    app = _table_app(reader, "BODY_TIMEOUT", 0.2)
+    _table_routes(app, reader, "BODY_TIMEOUT", 0.2)
     client = app.test_client()
     headers = {"Content-Type": content_type}
     async with client.request("/", method="POST", headers=headers) as connection:
@@ -485,12 +484,12 @@ async def test_table_body_timeout(reader: str) -> None:
 
 
 @pytest.mark.parametrize("reader", list(READERS))
-async def test_table_max_form_memory_size(reader: str) -> None:
+async def test_table_max_form_memory_size(reader: str, app: Quart) -> None:
     """Applies to form fields (urlencoded and multipart), not to files nor
     to bodies read as data, JSON or a stream."""
     kind = READERS[reader][1]
     body, content_type = _body(kind, 5000)
-    app = _table_app(reader, "MAX_FORM_MEMORY_SIZE", 1000)
+    _table_routes(app, reader, "MAX_FORM_MEMORY_SIZE", 1000)
     expected = 413 if kind == "form" else 200
     assert await _post(app, body, content_type) == expected
     if reader == "get_json":
@@ -501,8 +500,8 @@ async def test_table_max_form_memory_size(reader: str) -> None:
 
 
 @pytest.mark.parametrize("reader", list(READERS))
-async def test_table_max_form_parts(reader: str) -> None:
-    app = _table_app(reader, "MAX_FORM_PARTS", 3)
+async def test_table_max_form_parts(reader: str, app: Quart) -> None:
+    _table_routes(app, reader, "MAX_FORM_PARTS", 3)
     expected = 413 if reader in {"form", "files"} else 200
     many_fields = "&".join(f"f{i}=1" for i in range(10)).encode()
     many_parts = _multipart(*[(f"f{i}", b"1", None) for i in range(10)])
@@ -537,12 +536,14 @@ def _endless(kind: str) -> Iterator[bytes]:
 
 
 @pytest.mark.parametrize("reader", list(READERS))
-async def test_chunked_body_over_the_limit_stops_being_read(reader: str) -> None:
+async def test_chunked_body_over_the_limit_stops_being_read(
+    reader: str, app: Quart
+) -> None:
     """The server is asked for no more body once the limit is passed: at most
     the chunk that crossed it, not the megabytes that follow."""
     kind = READERS[reader][1]
     _, content_type = _body(kind, 0)
-    app = _table_app(reader, "MAX_CONTENT_LENGTH", 10_000)
+    _table_routes(app, reader, "MAX_CONTENT_LENGTH", 10_000)
     chunks = _endless(kind)
     received = 0
     sent: list[MutableMapping[str, Any]] = []
