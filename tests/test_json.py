@@ -6,12 +6,10 @@ import gc
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC
 from datetime import date
 from datetime import datetime
 from typing import Any
-from typing import cast
 
 import flask
 import pytest
@@ -19,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider as FlaskDefaultJSONProvider
 from markupsafe import Markup
 
 import quart.json
-from quart.globals import _cv_app
+from quart import Quart
 from quart.json import JSONProvider
 from quart.json.provider import DefaultJSONProvider
 
@@ -47,31 +45,12 @@ def body(response: object) -> str:
     return response.body
 
 
-class FakeApp:
-    response_class = RecordingResponse
-
-    def __init__(self, debug: bool = False) -> None:
-        self.debug = debug
-        self.json: JSONProvider = DefaultJSONProvider(self)
-
-
-class FakeAppContext:
-    def __init__(self, app: FakeApp) -> None:
-        self.app = app
-
-
 @pytest.fixture
-def app() -> FakeApp:
-    return FakeApp()
-
-
-@pytest.fixture
-def app_ctx(app: FakeApp) -> Iterator[FakeApp]:
-    token = _cv_app.set(cast(Any, FakeAppContext(app)))
-    try:
-        yield app
-    finally:
-        _cv_app.reset(token)
+def app(app: Quart) -> Quart:
+    """The shared app answering with ``RecordingResponse``, so a test reads
+    what the provider passed to the response class."""
+    app.response_class = RecordingResponse  # type: ignore[assignment]
+    return app
 
 
 @dataclasses.dataclass
@@ -103,13 +82,13 @@ class HasHTML:
         (Markup("<i>x</i>"), '"<i>x</i>"'),
     ],
 )
-def test_dumps_special_types(app: FakeApp, value: Any, expected: str) -> None:
+def test_dumps_special_types(app: Quart, value: Any, expected: str) -> None:
     assert app.json.dumps(value) == expected
     # Outside an app context the module functions behave the same way.
     assert quart.json.dumps(value) == expected
 
 
-def test_dumps_unknown_type_raises(app: FakeApp) -> None:
+def test_dumps_unknown_type_raises(app: Quart) -> None:
     with pytest.raises(TypeError, match="Object of type object is not JSON"):
         app.json.dumps(object())
     with pytest.raises(TypeError, match="Object of type type"):
@@ -118,17 +97,17 @@ def test_dumps_unknown_type_raises(app: FakeApp) -> None:
         quart.json.dumps({1, 2})
 
 
-def test_loads_str_and_bytes(app: FakeApp) -> None:
+def test_loads_str_and_bytes(app: Quart) -> None:
     assert app.json.loads('{"a": [1, 2]}') == {"a": [1, 2]}
     assert app.json.loads('{"é": 1}'.encode()) == {"é": 1}
     assert quart.json.loads(b"[true, null]") == [True, None]
 
 
-def test_loads_kwargs(app: FakeApp) -> None:
+def test_loads_kwargs(app: Quart) -> None:
     assert app.json.loads("1.5", parse_float=decimal.Decimal) == decimal.Decimal("1.5")
 
 
-def test_dump_and_load_files(app: FakeApp) -> None:
+def test_dump_and_load_files(app: Quart) -> None:
     out = io.StringIO()
     app.json.dump({"b": 1, "a": date(2024, 1, 2)}, out)
     assert out.getvalue() == '{"a": "Tue, 02 Jan 2024 00:00:00 GMT", "b": 1}'
@@ -141,20 +120,20 @@ def test_dump_and_load_files(app: FakeApp) -> None:
     assert quart.json.load(io.BytesIO(b"[1]")) == [1]
 
 
-def test_sort_keys(app: FakeApp) -> None:
+def test_sort_keys(app: Quart) -> None:
     data = {"b": 1, "a": 2}
     assert app.json.dumps(data) == '{"a": 2, "b": 1}'
     assert app.json.dumps(data, sort_keys=False) == '{"b": 1, "a": 2}'
     assert quart.json.dumps(data) == '{"a": 2, "b": 1}'
 
 
-def test_ensure_ascii(app: FakeApp) -> None:
+def test_ensure_ascii(app: Quart) -> None:
     assert app.json.dumps("é") == '"\\u00e9"'
     assert app.json.dumps("é", ensure_ascii=False) == '"é"'
     assert quart.json.dumps("é") == '"\\u00e9"'
 
 
-def test_attribute_changes_apply_after_use(app: FakeApp) -> None:
+def test_attribute_changes_apply_after_use(app: Quart) -> None:
     provider = app.json
     assert isinstance(provider, DefaultJSONProvider)
     data = {"b": "é", "a": {1, 2}}
@@ -168,7 +147,7 @@ def test_attribute_changes_apply_after_use(app: FakeApp) -> None:
     assert DefaultJSONProvider(app).dumps({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
 
 
-def test_class_attribute_change_applies(app: FakeApp) -> None:
+def test_class_attribute_change_applies(app: Quart) -> None:
     class Provider(DefaultJSONProvider):
         pass
 
@@ -178,7 +157,7 @@ def test_class_attribute_change_applies(app: FakeApp) -> None:
     assert provider.dumps({"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
 
 
-def test_dumps_kwargs(app: FakeApp) -> None:
+def test_dumps_kwargs(app: Quart) -> None:
     data = {"b": [1], "a": None}
     assert app.json.dumps(data, indent=1) == '{\n "a": null,\n "b": [\n  1\n ]\n}'
     assert app.json.dumps(data, separators=(",", ":")) == '{"a":null,"b":[1]}'
@@ -190,7 +169,7 @@ def test_dumps_kwargs(app: FakeApp) -> None:
     )
 
 
-def test_dumps_custom_encoder_class(app: FakeApp) -> None:
+def test_dumps_custom_encoder_class(app: Quart) -> None:
     class Encoder(json.JSONEncoder):
         def default(self, o: Any) -> Any:
             if isinstance(o, complex):
@@ -203,7 +182,7 @@ def test_dumps_custom_encoder_class(app: FakeApp) -> None:
     assert quart.json.dumps(2j, cls=Encoder, default=None) == "[0.0, 2.0]"
 
 
-def test_matches_flask_output(app: FakeApp) -> None:
+def test_matches_flask_output(app: Quart) -> None:
     flask_provider = FlaskDefaultJSONProvider(flask.Flask(__name__))
     value = {
         "when": datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
@@ -219,7 +198,7 @@ def test_matches_flask_output(app: FakeApp) -> None:
     assert app.json.dumps(value, indent=2) == flask_provider.dumps(value, indent=2)
 
 
-def test_response_compact(app: FakeApp) -> None:
+def test_response_compact(app: Quart) -> None:
     response = app.json.response({"b": 1, "a": [1, 2]})
     assert isinstance(response, RecordingResponse)
     assert response.body == '{"a":[1,2],"b":1}\n'
@@ -227,8 +206,8 @@ def test_response_compact(app: FakeApp) -> None:
     assert response.status is None
 
 
-def test_response_indented_in_debug() -> None:
-    app = FakeApp(debug=True)
+def test_response_indented_in_debug(app: Quart) -> None:
+    app.debug = True
     response = app.json.response({"b": 1, "a": [1]})
     assert body(response) == '{\n  "a": [\n    1\n  ],\n  "b": 1\n}\n'
 
@@ -243,16 +222,16 @@ def test_response_indented_in_debug() -> None:
     ],
 )
 def test_response_compact_attribute(
-    compact: bool | None, debug: bool, expected: str
+    app: Quart, compact: bool | None, debug: bool, expected: str
 ) -> None:
-    app = FakeApp(debug=debug)
+    app.debug = debug
     provider = app.json
     assert isinstance(provider, DefaultJSONProvider)
     provider.compact = compact
     assert body(provider.response(a=1)) == expected
 
 
-def test_response_mimetype_attribute(app: FakeApp) -> None:
+def test_response_mimetype_attribute(app: Quart) -> None:
     app.json.mimetype = "application/vnd.api+json"
     response = app.json.response([1])
     assert response.mimetype == "application/vnd.api+json"
@@ -271,17 +250,17 @@ def test_response_mimetype_attribute(app: FakeApp) -> None:
     ],
 )
 def test_response_argument_forms(
-    app: FakeApp, args: tuple[Any, ...], kwargs: dict[str, Any], expected: str
+    app: Quart, args: tuple[Any, ...], kwargs: dict[str, Any], expected: str
 ) -> None:
     assert body(app.json.response(*args, **kwargs)) == expected
 
 
-def test_response_args_and_kwargs_is_error(app: FakeApp) -> None:
+def test_response_args_and_kwargs_is_error(app: Quart) -> None:
     with pytest.raises(TypeError, match="either args or kwargs"):
         app.json.response(1, a=2)
 
 
-def test_custom_provider_subclass(app: FakeApp) -> None:
+def test_custom_provider_subclass(app: Quart) -> None:
     class SetProvider(DefaultJSONProvider):
         sort_keys = False
         ensure_ascii = False
@@ -301,7 +280,7 @@ def test_custom_provider_subclass(app: FakeApp) -> None:
     assert body(provider.response(z={2}, a=1)) == '{"z":[2],"a":1}\n'
 
 
-def test_response_uses_overridden_dumps(app: FakeApp) -> None:
+def test_response_uses_overridden_dumps(app: Quart) -> None:
     calls: list[dict[str, Any]] = []
 
     class Provider(DefaultJSONProvider):
@@ -314,7 +293,7 @@ def test_response_uses_overridden_dumps(app: FakeApp) -> None:
     assert calls == [{"separators": (",", ":")}]
 
 
-def test_minimal_provider_gets_other_methods(app: FakeApp) -> None:
+def test_minimal_provider_gets_other_methods(app: Quart) -> None:
     class ReprProvider(JSONProvider):
         def dumps(self, obj: Any, **kwargs: Any) -> str:
             return json.dumps(obj, **kwargs).upper()
@@ -332,7 +311,7 @@ def test_minimal_provider_gets_other_methods(app: FakeApp) -> None:
     assert response.mimetype == "application/json"
 
 
-def test_base_provider_is_abstract(app: FakeApp) -> None:
+def test_base_provider_is_abstract(app: Quart) -> None:
     provider = JSONProvider(app)
     with pytest.raises(NotImplementedError):
         provider.dumps(1)
@@ -341,7 +320,7 @@ def test_base_provider_is_abstract(app: FakeApp) -> None:
 
 
 def test_provider_does_not_keep_app_alive() -> None:
-    app = FakeApp()
+    app = Quart(__name__)  # not the fixture's: this test drops the app
     provider = app.json
     del app
     gc.collect()
@@ -349,14 +328,15 @@ def test_provider_does_not_keep_app_alive() -> None:
         provider.response(1)
 
 
-def test_module_functions_use_app_provider(app_ctx: FakeApp) -> None:
+@pytest.mark.usefixtures("app_ctx")
+def test_module_functions_use_app_provider(app: Quart) -> None:
     class Provider(DefaultJSONProvider):
         sort_keys = False
 
         def loads(self, s: str | bytes, **kwargs: Any) -> Any:
             return ("loaded", super().loads(s, **kwargs))
 
-    app_ctx.json = Provider(app_ctx)
+    app.json = Provider(app)
     assert quart.json.dumps({"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
     out = io.StringIO()
     quart.json.dump({"b": 1, "a": 2}, out)
@@ -365,7 +345,8 @@ def test_module_functions_use_app_provider(app_ctx: FakeApp) -> None:
     assert quart.json.load(io.StringIO("2")) == ("loaded", 2)
 
 
-def test_jsonify(app_ctx: FakeApp) -> None:
+@pytest.mark.usefixtures("app_ctx")
+def test_jsonify(app: Quart) -> None:
     response = quart.json.jsonify(b=1, a=[1, 2])
     assert isinstance(response, RecordingResponse)
     assert response.body == '{"a":[1,2],"b":1}\n'
@@ -375,7 +356,7 @@ def test_jsonify(app_ctx: FakeApp) -> None:
     assert body(quart.json.jsonify([1])) == "[1]\n"
     with pytest.raises(TypeError):
         quart.json.jsonify(1, a=2)
-    app_ctx.debug = True
+    app.debug = True
     assert body(quart.json.jsonify(a=1)) == '{\n  "a": 1\n}\n'
 
 
