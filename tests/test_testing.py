@@ -127,11 +127,6 @@ def app(app: Quart) -> Quart:
     return app
 
 
-@pytest.fixture
-def client(app: Quart) -> QuartClient:
-    return app.test_client()
-
-
 # -- verbs ----------------------------------------------------------------
 
 

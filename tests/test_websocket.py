@@ -33,17 +33,10 @@ from quart import websocket
 from quart import websocket_finished
 from quart import websocket_started
 from quart import websocket_tearing_down
-from quart.globals import _cv_websocket
 from quart.testing import QuartClient
 from quart.testing import WebsocketResponseError
 from quart.typing import Message
 from quart.wrappers.websocket import WebsocketDisconnect
-
-
-@pytest.fixture(autouse=True)
-def _no_websocket_leak() -> Iterator[None]:
-    yield
-    assert _cv_websocket.get(None) is None, "a websocket context was left pushed"
 
 
 @contextmanager
