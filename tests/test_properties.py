@@ -86,13 +86,18 @@ STATIC = b"hello from static\n" * 20
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-def make_app(root: Path) -> Quart:
-    """An app whose views read every part of a request."""
+@pytest.fixture
+def app(app: Quart, tmp_path: Path) -> Quart:
+    """The shared app, rooted in ``tmp_path``, with views that read every
+    part of a request. Not testing: as a server runs it, an error is logged
+    (``FakeServer`` collects the log) rather than raised."""
+    root = tmp_path
     (root / "static").mkdir()
     (root / "static" / "hello.txt").write_bytes(STATIC)
     (root / "secret.txt").write_bytes(SECRET)
-    app = Quart(__name__, root_path=str(root))
+    app.root_path = str(root)
     app.config.update(
+        TESTING=False,
         SECRET_KEY="property secret",
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY_SIZE,
@@ -362,8 +367,8 @@ def runner() -> Iterator[asyncio.Runner]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, runner: asyncio.Runner) -> FakeServer:
-    return FakeServer(make_app(tmp_path), runner)
+def server(app: Quart, runner: asyncio.Runner) -> FakeServer:
+    return FakeServer(app, runner)
 
 
 def grouped(pairs: Any) -> dict[str, list[str]]:
