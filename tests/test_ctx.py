@@ -88,12 +88,12 @@ def test_proxies_outside_context_raise() -> None:
     assert not has_request_context()
 
 
-async def test_request_outside_request_context_in_app_context(app: Quart) -> None:
-    async with app.app_context():
-        with pytest.raises(RuntimeError, match="request context"):
-            request.path  # noqa: B018
-        assert has_app_context()
-        assert not has_request_context()
+@pytest.mark.usefixtures("app_ctx")
+async def test_request_outside_request_context_in_app_context() -> None:
+    with pytest.raises(RuntimeError, match="request context"):
+        request.path  # noqa: B018
+    assert has_app_context()
+    assert not has_request_context()
 
 
 async def test_has_context_inside_view(app: Quart, client: Any) -> None:
@@ -105,26 +105,26 @@ async def test_has_context_inside_view(app: Quart, client: Any) -> None:
     assert await response.get_json() == {"app": True, "request": True}
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_g_methods(app: Quart) -> None:
-    async with app.app_context():
-        assert g.get("missing") is None
-        assert g.get("missing", 5) == 5
-        g.a = 1
-        assert g.get("a") == 1
-        assert "a" in g
-        assert "b" not in g
-        assert g.setdefault("b", 2) == 2
-        assert g.setdefault("b", 3) == 2
-        assert sorted(g) == ["a", "b"]
-        assert g.pop("a") == 1
-        assert "a" not in g
-        with pytest.raises(KeyError):
-            g.pop("a")
-        assert g.pop("a", "default") == "default"
-        with pytest.raises(AttributeError):
-            g.nope  # noqa: B018
-        assert list(iter(g)) == ["b"]
-        assert app.name in repr(g)
+    assert g.get("missing") is None
+    assert g.get("missing", 5) == 5
+    g.a = 1
+    assert g.get("a") == 1
+    assert "a" in g
+    assert "b" not in g
+    assert g.setdefault("b", 2) == 2
+    assert g.setdefault("b", 3) == 2
+    assert sorted(g) == ["a", "b"]
+    assert g.pop("a") == 1
+    assert "a" not in g
+    with pytest.raises(KeyError):
+        g.pop("a")
+    assert g.pop("a", "default") == "default"
+    with pytest.raises(AttributeError):
+        g.nope  # noqa: B018
+    assert list(iter(g)) == ["b"]
+    assert app.name in repr(g)
 
 
 async def test_g_is_per_app_context(app: Quart) -> None:

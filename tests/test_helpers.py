@@ -590,10 +590,10 @@ async def test_abort_custom_code_error_handler(app: Quart, client: QuartClient) 
     assert await response.get_data() == b"handled 499"
 
 
-async def test_abort_unknown_code(app: Quart) -> None:
-    async with app.app_context():
-        with pytest.raises(LookupError):
-            abort(799)
+@pytest.mark.usefixtures("app_ctx")
+async def test_abort_unknown_code() -> None:
+    with pytest.raises(LookupError):
+        abort(799)
 
 
 def test_abort_without_app_context() -> None:
@@ -661,14 +661,14 @@ async def test_make_response_generator(app: Quart) -> None:
         assert await response.get_data() == b"ab"
 
 
-async def test_make_response_invalid(app: Quart) -> None:
-    async with app.test_request_context("/"):
-        with pytest.raises(TypeError):
-            await make_response(None)
-        with pytest.raises(TypeError):
-            await make_response(1.5)
-        with pytest.raises(TypeError):
-            await make_response(("a", 200, {}, "extra"))
+@pytest.mark.usefixtures("req_ctx")
+async def test_make_response_invalid() -> None:
+    with pytest.raises(TypeError):
+        await make_response(None)
+    with pytest.raises(TypeError):
+        await make_response(1.5)
+    with pytest.raises(TypeError):
+        await make_response(("a", 200, {}, "extra"))
 
 
 async def test_make_response_in_view(app: Quart, client: QuartClient) -> None:

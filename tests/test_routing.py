@@ -907,12 +907,11 @@ async def test_subdomain_matching_with_host_header(
     assert (await client.get("/", headers={"Host": "other.org"})).status_code == 404
 
 
-@pytest.mark.usefixtures("subdomain_routes")
-async def test_subdomain_url_for_in_app_context(app: Quart) -> None:
-    async with app.app_context():
-        assert url_for("api") == "http://api.example.test/"
-        assert url_for("root") == "http://example.test/"
-        assert url_for("user", user="z") == "http://z.example.test/u"
+@pytest.mark.usefixtures("subdomain_routes", "app_ctx")  # routes, then the push
+async def test_subdomain_url_for_in_app_context() -> None:
+    assert url_for("api") == "http://api.example.test/"
+    assert url_for("root") == "http://example.test/"
+    assert url_for("user", user="z") == "http://z.example.test/u"
 
 
 async def test_server_name_without_subdomain_matching(

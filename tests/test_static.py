@@ -127,10 +127,10 @@ async def test_static_route_refuses_to_leave_the_folder(app: Quart, url: str) ->
     assert b"secret" not in await response.get_data()
 
 
-async def test_url_for_static(app: Quart) -> None:
-    async with app.test_request_context("/"):
-        assert url_for("static", filename="css/site.css") == "/static/css/site.css"
-        assert url_for("static", filename="café.txt") == "/static/caf%C3%A9.txt"
+@pytest.mark.usefixtures("req_ctx")
+async def test_url_for_static() -> None:
+    assert url_for("static", filename="css/site.css") == "/static/css/site.css"
+    assert url_for("static", filename="café.txt") == "/static/caf%C3%A9.txt"
 
 
 @pytest.mark.parametrize(

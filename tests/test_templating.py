@@ -121,15 +121,15 @@ async def test_autoescape_by_extension(app: Quart) -> None:
     assert await _get(app) == "<p>&lt;b&gt;</p>|<b>|&lt;b&gt;|<p><b></p>"
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_template_list_and_template_object(app: Quart) -> None:
-    async with app.app_context():
-        rendered = await render_template(["missing.html", "page.html"], value=1)
-        assert rendered == "<p>1</p>"
-        template = app.jinja_env.get_template("page.txt")
-        assert isinstance(template, Template)
-        assert await render_template(template, value=2) == "2"
-        with pytest.raises(TemplateNotFound):
-            await render_template("missing.html")
+    rendered = await render_template(["missing.html", "page.html"], value=1)
+    assert rendered == "<p>1</p>"
+    template = app.jinja_env.get_template("page.txt")
+    assert isinstance(template, Template)
+    assert await render_template(template, value=2) == "2"
+    with pytest.raises(TemplateNotFound):
+        await render_template("missing.html")
 
 
 async def test_rendering_needs_an_app_context(app: Quart) -> None:
@@ -356,18 +356,18 @@ async def test_stream_template_is_a_response_body(app: Quart) -> None:
     assert chunks == ["rendered", "rendered"]
 
 
-async def test_stream_template_outside_request(app: Quart) -> None:
-    async with app.app_context():
-        iterator = await stream_template("page.txt", value="v")
-        assert [chunk async for chunk in iterator] == ["v"]
+@pytest.mark.usefixtures("app_ctx")
+async def test_stream_template_outside_request() -> None:
+    iterator = await stream_template("page.txt", value="v")
+    assert [chunk async for chunk in iterator] == ["v"]
 
 
 # -- get_template_attribute -----------------------------------------------------
-async def test_get_template_attribute(app: Quart) -> None:
-    async with app.app_context():
-        hello = get_template_attribute("macros.html", "hello")
-        assert await hello("World") == "Hello World!"
-        assert get_template_attribute("macros.html", "answer") == 42
+@pytest.mark.usefixtures("app_ctx")
+async def test_get_template_attribute() -> None:
+    hello = get_template_attribute("macros.html", "hello")
+    assert await hello("World") == "Hello World!"
+    assert get_template_attribute("macros.html", "answer") == 42
 
 
 async def test_get_template_attribute_refuses_module_code_that_waits(
