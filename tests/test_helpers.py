@@ -97,21 +97,19 @@ def _flask_urls(flask_app: flask.Flask, **context: Any) -> list[str]:
 # --- url_for in requests -----------------------------------------------------
 
 
+@pytest.mark.usefixtures("req_ctx")
 async def test_url_for_in_request(app: Quart) -> None:
     _add_url_rules(app)
-    async with app.test_request_context("/"):
-        assert url_for("index") == "/"
-        assert url_for("foo") == "/foo/"
-        assert url_for("user", name="bob") == "/user/bob"
-        assert url_for("post", year=2024, slug="hello") == "/post/2024/hello"
-        assert url_for("foo", page=2, q="x y") == "/foo/?page=2&q=x+y"
-        assert url_for("foo", _external=True) == "http://localhost/foo/"
-        assert url_for("foo", _scheme="https") == "https://localhost/foo/"
-        assert (
-            url_for("foo", _scheme="https", _external=True) == "https://localhost/foo/"
-        )
-        assert url_for("foo", _anchor="a b") == "/foo/#a%20b"
-        assert url_for("item", _method="POST") == "/item/new"
+    assert url_for("index") == "/"
+    assert url_for("foo") == "/foo/"
+    assert url_for("user", name="bob") == "/user/bob"
+    assert url_for("post", year=2024, slug="hello") == "/post/2024/hello"
+    assert url_for("foo", page=2, q="x y") == "/foo/?page=2&q=x+y"
+    assert url_for("foo", _external=True) == "http://localhost/foo/"
+    assert url_for("foo", _scheme="https") == "https://localhost/foo/"
+    assert url_for("foo", _scheme="https", _external=True) == "https://localhost/foo/"
+    assert url_for("foo", _anchor="a b") == "/foo/#a%20b"
+    assert url_for("item", _method="POST") == "/item/new"
 
 
 async def test_url_for_matches_flask(app: Quart, flask_app: flask.Flask) -> None:
@@ -166,21 +164,21 @@ async def test_url_for_anchor_quoting(flask_app: flask.Flask, app: Quart) -> Non
     assert ours[2] == "/foo/#%C3%BC"
 
 
+@pytest.mark.usefixtures("req_ctx")
 async def test_url_for_extra_values_to_query_string(app: Quart) -> None:
     _add_url_rules(app)
-    async with app.test_request_context("/"):
-        assert url_for("user", name="bob", tab="posts") == "/user/bob?tab=posts"
-        assert url_for("foo", n=[1, 2]) == "/foo/?n=1&n=2"
-        assert url_for("foo", skip=None) == "/foo/"
+    assert url_for("user", name="bob", tab="posts") == "/user/bob?tab=posts"
+    assert url_for("foo", n=[1, 2]) == "/foo/?n=1&n=2"
+    assert url_for("foo", skip=None) == "/foo/"
 
 
+@pytest.mark.usefixtures("req_ctx")
 async def test_url_for_method(app: Quart) -> None:
     _add_url_rules(app)
-    async with app.test_request_context("/"):
-        assert url_for("item", _method="GET") == "/item"
-        assert url_for("item", _method="POST") == "/item/new"
-        with pytest.raises(BuildError):
-            url_for("item", _method="DELETE")
+    assert url_for("item", _method="GET") == "/item"
+    assert url_for("item", _method="POST") == "/item/new"
+    with pytest.raises(BuildError):
+        url_for("item", _method="DELETE")
 
 
 # --- url_for outside requests ----------------------------------------------
@@ -250,11 +248,11 @@ async def test_app_url_for_without_context(app: Quart) -> None:
     assert app.url_for("foo", _external=False) == "/foo/"
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_url_for_outside_request_without_server_name(app: Quart) -> None:
     _add_url_rules(app)
-    async with app.app_context():
-        with pytest.raises(RuntimeError, match="SERVER_NAME"):
-            url_for("foo")
+    with pytest.raises(RuntimeError, match="SERVER_NAME"):
+        url_for("foo")
 
 
 def test_url_for_without_app_context() -> None:
@@ -265,13 +263,13 @@ def test_url_for_without_app_context() -> None:
 # --- build errors ------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("req_ctx")
 async def test_url_for_unknown_endpoint(app: Quart) -> None:
     _add_url_rules(app)
-    async with app.test_request_context("/"):
-        with pytest.raises(BuildError):
-            url_for("missing")
-        with pytest.raises(BuildError):
-            url_for("user")  # a required value is missing
+    with pytest.raises(BuildError):
+        url_for("missing")
+    with pytest.raises(BuildError):
+        url_for("user")  # a required value is missing
 
 
 async def test_url_build_error_handler(flask_app: flask.Flask, app: Quart) -> None:
@@ -317,6 +315,7 @@ async def test_url_build_error_handler(flask_app: flask.Flask, app: Quart) -> No
     assert flask_seen[0] == seen[0][2]
 
 
+@pytest.mark.usefixtures("req_ctx")
 async def test_url_build_error_handler_may_raise(app: Quart) -> None:
     class Custom(BuildError):
         pass
@@ -325,9 +324,8 @@ async def test_url_build_error_handler_may_raise(app: Quart) -> None:
     def handler(error: Exception, endpoint: str, values: dict[str, Any]) -> str:
         raise Custom(endpoint, values, None)
 
-    async with app.test_request_context("/"):
-        with pytest.raises(Custom):
-            url_for("missing")
+    with pytest.raises(Custom):
+        url_for("missing")
 
 
 # --- url_defaults / url_value_preprocessor -----------------------------------
@@ -489,13 +487,13 @@ async def test_redirect_to_url_for(app: Quart, client: QuartClient) -> None:
     assert await followed.get_data() == b"new 1"
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_redirect_uses_app_response_class(app: Quart) -> None:
     class MyResponse(Response):
         pass
 
     app.response_class = MyResponse
-    async with app.app_context():
-        assert type(redirect("/x")) is MyResponse
+    assert type(redirect("/x")) is MyResponse
 
 
 # --- abort -------------------------------------------------------------------
@@ -651,14 +649,14 @@ async def test_make_response_forms(app: Quart) -> None:
     assert existing_status.status_code == 410
 
 
+@pytest.mark.usefixtures("req_ctx")
 async def test_make_response_generator(app: Quart) -> None:
     def gen() -> Iterator[str]:
         yield "a"
         yield "b"
 
-    async with app.test_request_context("/"):
-        response = await make_response(gen())
-        assert await response.get_data() == b"ab"
+    response = await make_response(gen())
+    assert await response.get_data() == b"ab"
 
 
 @pytest.mark.usefixtures("req_ctx")
@@ -807,51 +805,49 @@ async def test_after_this_request_outside_request(app: Quart) -> None:
 
 
 # -- files with only an app context -------------------------------------------
+@pytest.mark.usefixtures("app_ctx")
 async def test_send_file_with_only_an_app_context(app: Quart, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
-    async with app.app_context():
-        response = await send_file(tmp_path / "notes.txt")
-        assert response.status_code == 200
-        assert response.mimetype == "text/plain"
-        assert await response.get_data() == b"hello"
-        assert "ETag" in response.headers
-        # No request: nothing to be conditional on, the whole file is sent.
-        assert "Accept-Ranges" not in response.headers
+    response = await send_file(tmp_path / "notes.txt")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert await response.get_data() == b"hello"
+    assert "ETag" in response.headers
+    # No request: nothing to be conditional on, the whole file is sent.
+    assert "Accept-Ranges" not in response.headers
 
-        response = await send_from_directory(tmp_path, "notes.txt", as_attachment=True)
-        assert response.headers["Content-Disposition"] == (
-            "attachment; filename=notes.txt"
-        )
-        assert await response.get_data() == b"hello"
+    response = await send_from_directory(tmp_path, "notes.txt", as_attachment=True)
+    assert response.headers["Content-Disposition"] == ("attachment; filename=notes.txt")
+    assert await response.get_data() == b"hello"
 
-        response = await send_file(io.BytesIO(b"%PDF"), mimetype="application/pdf")
-        assert await response.get_data() == b"%PDF"
+    response = await send_file(io.BytesIO(b"%PDF"), mimetype="application/pdf")
+    assert await response.get_data() == b"%PDF"
 
-        with pytest.raises(NotFound):
-            await send_from_directory(tmp_path, "../notes.txt")
+    with pytest.raises(NotFound):
+        await send_from_directory(tmp_path, "../notes.txt")
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_send_file_quart_argument_names(app: Quart, tmp_path: Path) -> None:
     (tmp_path / "data.bin").write_bytes(b"0123456789")
-    async with app.app_context():
-        response = await send_file(
-            tmp_path / "data.bin",
-            as_attachment=True,
-            attachment_filename="report.csv",
-            add_etags=False,
-            cache_timeout=60,
-        )
-        assert response.headers["Content-Disposition"] == (
-            "attachment; filename=report.csv"
-        )
-        assert response.mimetype == "text/csv"
-        assert "ETag" not in response.headers
-        assert response.cache_control.max_age == 60
-        response = await send_from_directory(tmp_path, file_name="data.bin")
-        assert await response.get_data() == b"0123456789"
-        assert response.mimetype == DEFAULT_MIMETYPE == "application/octet-stream"
-        with pytest.raises(TypeError, match="path"):
-            await send_from_directory(tmp_path)
+    response = await send_file(
+        tmp_path / "data.bin",
+        as_attachment=True,
+        attachment_filename="report.csv",
+        add_etags=False,
+        cache_timeout=60,
+    )
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=report.csv"
+    )
+    assert response.mimetype == "text/csv"
+    assert "ETag" not in response.headers
+    assert response.cache_control.max_age == 60
+    response = await send_from_directory(tmp_path, file_name="data.bin")
+    assert await response.get_data() == b"0123456789"
+    assert response.mimetype == DEFAULT_MIMETYPE == "application/octet-stream"
+    with pytest.raises(TypeError, match="path"):
+        await send_from_directory(tmp_path)
 
 
 # -- packages and the instance folder -----------------------------------------

@@ -281,13 +281,13 @@ async def test_template_filters_tests_and_globals(app: Quart) -> None:
     assert rendered == "4 6 True True Site 1.0 A b True 5"
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_async_globals_are_awaited(app: Quart) -> None:
     @app.template_global()
     async def fetch(name: str) -> str:
         return f"fetched {name}"
 
-    async with app.app_context():
-        assert await render_template_string("{{ fetch('x') }}") == "fetched x"
+    assert await render_template_string("{{ fetch('x') }}") == "fetched x"
 
 
 # -- tojson ---------------------------------------------------------------------
@@ -370,6 +370,7 @@ async def test_get_template_attribute() -> None:
     assert get_template_attribute("macros.html", "answer") == 42
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_get_template_attribute_refuses_module_code_that_waits(
     app: Quart,
 ) -> None:
@@ -378,9 +379,8 @@ async def test_get_template_attribute_refuses_module_code_that_waits(
         return "late"
 
     app.jinja_env.globals["fetch"] = fetch
-    async with app.app_context():
-        with pytest.raises(RuntimeError, match="make_module_async"):
-            get_template_attribute("waits.html", "value")
+    with pytest.raises(RuntimeError, match="make_module_async"):
+        get_template_attribute("waits.html", "value")
 
 
 async def test_get_template_attribute_needs_an_app_context(app: Quart) -> None:
@@ -488,13 +488,13 @@ async def test_auto_reload_picks_up_changes(app: Quart, folder: Path) -> None:
         assert await render_template("page.txt", value="x") == "changed x"
 
 
+@pytest.mark.usefixtures("app_ctx")
 async def test_without_auto_reload_templates_are_cached(
     app: Quart, folder: Path
 ) -> None:
     path = folder / "templates" / "page.txt"
-    async with app.app_context():
-        assert await render_template("page.txt", value="x") == "x"
-        path.write_text("changed {{ value }}")
-        stat = path.stat()
-        os.utime(path, (stat.st_atime, stat.st_mtime + 10))
-        assert await render_template("page.txt", value="x") == "x"
+    assert await render_template("page.txt", value="x") == "x"
+    path.write_text("changed {{ value }}")
+    stat = path.stat()
+    os.utime(path, (stat.st_atime, stat.st_mtime + 10))
+    assert await render_template("page.txt", value="x") == "x"
