@@ -9,6 +9,7 @@ from typing import ClassVar
 from .globals import current_app
 from .globals import request
 from .typing import ResponseReturnValue
+from .typing import RouteCallable
 
 http_method_funcs = frozenset(
     ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
@@ -38,9 +39,7 @@ class View:
         raise NotImplementedError()
 
     @classmethod
-    def as_view(
-        cls, name: str, *class_args: Any, **class_kwargs: Any
-    ) -> Callable[..., Any]:
+    def as_view(cls, name: str, *class_args: Any, **class_kwargs: Any) -> RouteCallable:
         """The view function for this class, named ``name``; arguments are
         passed to the constructor."""
         if cls.init_every_request:
