@@ -70,6 +70,8 @@ from ..templating import TemplateTestCallable
 from ..testing import QuartClient
 from ..testing import QuartCliRunner
 from ..testing import TestApp
+from ..typing import T_shell_context_processor
+from ..typing import T_teardown
 from ..wrappers import Request
 from ..wrappers import Response
 from ..wrappers import Websocket
@@ -691,13 +693,15 @@ class App(URLMatcher, Scaffold):
         return cls(self, **kwargs)
 
     @setupmethod
-    def teardown_appcontext(self, f: F) -> F:
+    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
         """Run ``f(exc)`` when an app context pops."""
         self.teardown_appcontext_funcs.append(f)
         return f
 
     @setupmethod
-    def shell_context_processor(self, f: F) -> F:
+    def shell_context_processor(
+        self, f: T_shell_context_processor
+    ) -> T_shell_context_processor:
         """Add ``f()``'s dict to the ``quart shell`` namespace."""
         self.shell_context_processors.append(f)
         return f
