@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import MutableMapping
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from io import BytesIO
@@ -42,61 +45,136 @@ async def _receive(connection: Any) -> bytes:
 # -- what a view may return ----------------------------------------------------
 
 
-async def test_str(app: Quart, client: QuartClient) -> None:
+@dataclass
+class Returned:
+    """What a view returns (made afresh per request) and the response the
+    client gets: status, headers, mimetype and body (bytes from
+    ``get_data``, or ``json`` from ``get_json``); None is not checked."""
+
+    value: Callable[[], Any]
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    mimetype: str | None = None
+    body: bytes | None = None
+    json: Any = None
+    status_line: str | None = None
+
+
+async def _chunks(*chunks: Any) -> AsyncIterator[Any]:
+    for chunk in chunks:
+        yield chunk
+
+
+def _sync_chunks(*chunks: Any) -> Iterator[Any]:
+    yield from chunks
+
+
+RETURNED = {
+    "str": Returned(
+        lambda: "héllo",
+        200,
+        {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Length": str(len("héllo".encode())),
+        },
+        mimetype="text/html",
+        body="héllo".encode(),
+    ),
+    "bytes": Returned(lambda: b"\x00raw", 200, mimetype="text/html", body=b"\x00raw"),
+    "dict-is-json": Returned(
+        lambda: {"a": 1, "b": [True, None]},
+        200,
+        mimetype="application/json",
+        json={"a": 1, "b": [True, None]},
+    ),
+    "list-is-json": Returned(
+        lambda: [1, "two", {"three": 3}],
+        200,
+        mimetype="application/json",
+        json=[1, "two", {"three": 3}],
+    ),
+    "response-object": Returned(
+        lambda: Response(
+            "made", status=202, headers={"X-A": "b"}, mimetype="text/plain"
+        ),
+        202,
+        {"X-A": "b"},
+        mimetype="text/plain",
+        body=b"made",
+    ),
+    "werkzeug-response": Returned(
+        lambda: WerkzeugResponse(
+            "from werkzeug", status=203, headers={"X-W": "1"}, mimetype="text/plain"
+        ),
+        203,
+        {"X-W": "1"},
+        mimetype="text/plain",
+        body=b"from werkzeug",
+    ),
+    "werkzeug-streamed-response": Returned(
+        lambda: WerkzeugResponse(_sync_chunks(b"w1", b"w2"), mimetype="text/plain"),
+        200,
+        body=b"w1w2",
+    ),
+    "http-exception": Returned(NotFound, 404),
+    "async-generator": Returned(lambda: _chunks(b"x", b"y"), 200, body=b"xy"),
+    "iterator-of-str": Returned(
+        lambda: iter(["one ", "two ", "thrée"]), 200, body="one two thrée".encode()
+    ),
+    "str-and-status": Returned(lambda: ("created", 201), 201, body=b"created"),
+    "dict-and-status": Returned(lambda: ({"ok": False}, 400), 400, json={"ok": False}),
+    "response-and-status": Returned(
+        lambda: (Response("accepted"), 202), 202, body=b"accepted"
+    ),
+    "body-and-headers-dict": Returned(
+        lambda: ("body", {"X-One": "1", "Content-Type": "text/plain"}),
+        200,
+        {"X-One": "1", "Content-Type": "text/plain"},
+        body=b"body",
+    ),
+    "body-and-headers-list": Returned(
+        lambda: ("body", [("X-One", "1"), ("X-Two", "2")]),
+        200,
+        {"X-One": "1", "X-Two": "2"},
+    ),
+    "body-status-headers": Returned(
+        lambda: ({"made": True}, 201, {"Location": "/new", "X-Extra": "e"}),
+        201,
+        {"Location": "/new", "X-Extra": "e"},
+        json={"made": True},
+    ),
+    "status-as-string": Returned(
+        lambda: ("made", "201 CREATED"), 201, status_line="201 CREATED"
+    ),
+    "status-as-string-and-headers": Returned(
+        lambda: ("teapot", "418 I'M A TEAPOT", {"X-T": "1"}), 418, {"X-T": "1"}
+    ),
+    "generator-status-headers": Returned(
+        lambda: (_chunks("a", "b"), 206, {"X-G": "1"}), 206, {"X-G": "1"}, body=b"ab"
+    ),
+}
+
+
+@pytest.mark.parametrize("returned", RETURNED.values(), ids=RETURNED.keys())
+async def test_what_a_view_returns(
+    app: Quart, client: QuartClient, returned: Returned
+) -> None:
     @app.get("/")
-    async def index() -> str:
-        return "héllo"
+    async def index() -> Any:
+        return returned.value()
 
     response = await client.get("/")
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert response.headers["Content-Length"] == str(len("héllo".encode()))
-    assert await response.get_data() == "héllo".encode()
-
-
-async def test_bytes(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> bytes:
-        return b"\x00raw"
-
-    response = await client.get("/")
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    assert await response.get_data() == b"\x00raw"
-
-
-async def test_dict_is_json(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> dict[str, Any]:
-        return {"a": 1, "b": [True, None]}
-
-    response = await client.get("/")
-    assert response.status_code == 200
-    assert response.mimetype == "application/json"
-    assert await response.get_json() == {"a": 1, "b": [True, None]}
-
-
-async def test_list_is_json(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> list[Any]:
-        return [1, "two", {"three": 3}]
-
-    response = await client.get("/")
-    assert response.mimetype == "application/json"
-    assert await response.get_json() == [1, "two", {"three": 3}]
-
-
-async def test_response_object(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Response:
-        return Response("made", status=202, headers={"X-A": "b"}, mimetype="text/plain")
-
-    response = await client.get("/")
-    assert response.status_code == 202
-    assert response.headers["X-A"] == "b"
-    assert response.mimetype == "text/plain"
-    assert await response.get_data() == b"made"
+    assert response.status_code == returned.status
+    for name, value in returned.headers.items():
+        assert response.headers[name] == value, name
+    if returned.mimetype is not None:
+        assert response.mimetype == returned.mimetype
+    if returned.body is not None:
+        assert await response.get_data() == returned.body
+    if returned.json is not None:
+        assert await response.get_json() == returned.json
+    if returned.status_line is not None:
+        assert response.status == returned.status_line
 
 
 async def test_make_response_helper(app: Quart, client: QuartClient) -> None:
@@ -111,43 +189,6 @@ async def test_make_response_helper(app: Quart, client: QuartClient) -> None:
     assert response.headers["X-Made"] == "yes"
     assert response.headers["X-Later"] == "too"
     assert await response.get_data() == b"body"
-
-
-async def test_werkzeug_response(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return WerkzeugResponse(
-            "from werkzeug", status=203, headers={"X-W": "1"}, mimetype="text/plain"
-        )
-
-    response = await client.get("/")
-    assert response.status_code == 203
-    assert response.headers["X-W"] == "1"
-    assert response.mimetype == "text/plain"
-    assert await response.get_data() == b"from werkzeug"
-
-
-async def test_werkzeug_streamed_response(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        def generate() -> Iterator[bytes]:
-            yield b"w1"
-            yield b"w2"
-
-        return WerkzeugResponse(generate(), mimetype="text/plain")
-
-    response = await client.get("/")
-    assert response.status_code == 200
-    assert await response.get_data() == b"w1w2"
-
-
-async def test_http_exception_returned(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return NotFound()
-
-    response = await client.get("/")
-    assert response.status_code == 404
 
 
 async def test_sync_generator(app: Quart, client: QuartClient) -> None:
@@ -179,29 +220,6 @@ async def test_client_streamed_response_has_no_content_length(
     response = await client.get("/")
     assert await response.get_data() == b"ab"
     assert "Content-Length" not in response.headers
-
-
-async def test_async_generator(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        async def generate() -> AsyncIterator[bytes]:
-            yield b"x"
-            yield b"y"
-
-        return generate()
-
-    response = await client.get("/")
-    assert response.status_code == 200
-    assert await response.get_data() == b"xy"
-
-
-async def test_iterator_of_str(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return iter(["one ", "two ", "thrée"])
-
-    response = await client.get("/")
-    assert await response.get_data(as_text=True) == "one two thrée"
 
 
 async def test_sync_generator_streams_one_chunk_at_a_time(
@@ -261,102 +279,6 @@ async def test_async_generator_streams_one_chunk_at_a_time(
     assert connection.status_code == 200
     assert connection.headers is not None
     assert "Content-Length" not in connection.headers
-
-
-async def test_body_and_status(app: Quart, client: QuartClient) -> None:
-    @app.get("/str")
-    async def as_str() -> Any:
-        return "created", 201
-
-    @app.get("/dict")
-    async def as_dict() -> Any:
-        return {"ok": False}, 400
-
-    @app.get("/response")
-    async def as_response() -> Any:
-        return Response("accepted"), 202
-
-    response = await client.get("/str")
-    assert response.status_code == 201
-    assert await response.get_data() == b"created"
-
-    response = await client.get("/dict")
-    assert response.status_code == 400
-    assert await response.get_json() == {"ok": False}
-
-    response = await client.get("/response")
-    assert response.status_code == 202
-    assert await response.get_data() == b"accepted"
-
-
-async def test_body_and_headers_dict(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return "body", {"X-One": "1", "Content-Type": "text/plain"}
-
-    response = await client.get("/")
-    assert response.status_code == 200
-    assert response.headers["X-One"] == "1"
-    assert response.headers["Content-Type"] == "text/plain"
-    assert await response.get_data() == b"body"
-
-
-async def test_body_and_headers_list(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return "body", [("X-One", "1"), ("X-Two", "2")]
-
-    response = await client.get("/")
-    assert response.status_code == 200
-    assert response.headers["X-One"] == "1"
-    assert response.headers["X-Two"] == "2"
-
-
-async def test_body_status_headers(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return {"made": True}, 201, {"Location": "/new", "X-Extra": "e"}
-
-    response = await client.get("/")
-    assert response.status_code == 201
-    assert response.headers["Location"] == "/new"
-    assert response.headers["X-Extra"] == "e"
-    assert await response.get_json() == {"made": True}
-
-
-async def test_status_as_string(app: Quart, client: QuartClient) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        return "made", "201 CREATED"
-
-    @app.get("/custom")
-    async def custom() -> Any:
-        return "teapot", "418 I'M A TEAPOT", {"X-T": "1"}
-
-    response = await client.get("/")
-    assert response.status_code == 201
-    assert response.status == "201 CREATED"
-
-    response = await client.get("/custom")
-    assert response.status_code == 418
-    assert response.headers["X-T"] == "1"
-
-
-async def test_generator_with_status_and_headers(
-    app: Quart, client: QuartClient
-) -> None:
-    @app.get("/")
-    async def index() -> Any:
-        async def generate() -> AsyncIterator[str]:
-            yield "a"
-            yield "b"
-
-        return generate(), 206, {"X-G": "1"}
-
-    response = await client.get("/")
-    assert response.status_code == 206
-    assert response.headers["X-G"] == "1"
-    assert await response.get_data() == b"ab"
 
 
 @pytest.mark.parametrize(
@@ -668,41 +590,26 @@ async def test_head_conditional(app: Quart, client: QuartClient) -> None:
     assert await response.get_data() == b""
 
 
-async def test_range_first_bytes(app: Quart, client: QuartClient) -> None:
+@pytest.mark.parametrize(
+    ("range_header", "content_range", "body"),
+    [
+        ("bytes=0-4", "0-4", b"abcde"),
+        ("bytes=10-12", "10-12", b"klm"),
+        ("bytes=20-", "20-25", b"uvwxyz"),
+        ("bytes=24-100", "24-25", b"yz"),  # an end past the length is clamped
+        ("bytes=-3", "23-25", b"xyz"),  # a suffix: the last three bytes
+    ],
+    ids=["first-bytes", "middle", "open-ended", "end-clamped", "suffix"],
+)
+async def test_satisfiable_range(
+    app: Quart, client: QuartClient, range_header: str, content_range: str, body: bytes
+) -> None:
     _conditional_app(app)
-    response = await client.get("/", headers={"Range": "bytes=0-4"})
+    response = await client.get("/", headers={"Range": range_header})
     assert response.status_code == 206
-    assert response.headers["Content-Range"] == f"bytes 0-4/{len(DATA)}"
-    assert response.headers["Content-Length"] == "5"
-    assert await response.get_data() == b"abcde"
-
-
-async def test_range_middle_and_open_ended(app: Quart, client: QuartClient) -> None:
-    _conditional_app(app)
-    response = await client.get("/", headers={"Range": "bytes=10-12"})
-    assert response.status_code == 206
-    assert response.headers["Content-Range"] == f"bytes 10-12/{len(DATA)}"
-    assert await response.get_data() == b"klm"
-
-    response = await client.get("/", headers={"Range": "bytes=20-"})
-    assert response.status_code == 206
-    assert response.headers["Content-Range"] == f"bytes 20-25/{len(DATA)}"
-    assert await response.get_data() == b"uvwxyz"
-
-    # An end past the length is clamped to the last byte.
-    response = await client.get("/", headers={"Range": "bytes=24-100"})
-    assert response.status_code == 206
-    assert response.headers["Content-Range"] == f"bytes 24-25/{len(DATA)}"
-    assert await response.get_data() == b"yz"
-
-
-async def test_suffix_range(app: Quart, client: QuartClient) -> None:
-    _conditional_app(app)
-    response = await client.get("/", headers={"Range": "bytes=-3"})
-    assert response.status_code == 206
-    assert response.headers["Content-Range"] == f"bytes 23-25/{len(DATA)}"
-    assert response.headers["Content-Length"] == "3"
-    assert await response.get_data() == b"xyz"
+    assert response.headers["Content-Range"] == f"bytes {content_range}/{len(DATA)}"
+    assert response.headers["Content-Length"] == str(len(body))
+    assert await response.get_data() == body
 
 
 async def test_unsatisfiable_range_is_416(app: Quart, client: QuartClient) -> None:
