@@ -156,23 +156,16 @@ async def test_refusal_is_an_http_response(app: Quart) -> None:
             assert await ws.recv() == "welcome"
 
 
-async def test_client_close_reaches_the_handler(app: Quart) -> None:
-    events = app.extensions["events"]
-    async with running(app) as address:
-        async with ws_connect(address, "/watch") as ws:
-            assert await ws.recv() == "watching"
-        async with asyncio.timeout(TIMEOUT):
-            while not any(isinstance(e, tuple) for e in events):
-                await asyncio.sleep(0.01)
-    assert events == ["disconnect", ("teardown", "/watch", None)]
-
-
-async def test_abrupt_client_disconnect_reaches_the_handler(app: Quart) -> None:
+@pytest.mark.parametrize("abrupt", [False, True], ids=["close-frame", "dropped-tcp"])
+async def test_client_leaving_reaches_the_handler(app: Quart, abrupt: bool) -> None:
     events = app.extensions["events"]
     async with running(app) as address:
         ws = await ws_connect(address, "/watch")
         assert await ws.recv() == "watching"
-        ws.transport.abort()  # no close frame: the TCP connection just drops
+        if abrupt:
+            ws.transport.abort()  # no close frame: the TCP connection just drops
+        else:
+            await ws.close()
         async with asyncio.timeout(TIMEOUT):
             while not any(isinstance(e, tuple) for e in events):
                 await asyncio.sleep(0.01)
