@@ -1,5 +1,11 @@
-"""The :class:`Quart` application: configuration, the dispatch pipeline,
-error handling and the serving lifespan."""
+"""The :class:`Quart` application as the flow of one connection: the ASGI
+entry, then an HTTP request (and a websocket) from its context being pushed
+to teardown, then error handling.
+
+What the flow runs is compiled once by :mod:`quart.pipeline`; the
+configuration, registries and URL building, which never await, are in
+:mod:`quart.sansio.app`; serving (lifespan, background tasks, ``run``) is in
+:mod:`quart.lifespan`."""
 
 from __future__ import annotations
 
@@ -120,134 +126,26 @@ class Quart(Pipeline, Lifespan, App):
     asgi_lifespan_class: type[ASGILifespan] = ASGILifespan
     asgi_websocket_class: type[ASGIWebsocketConnection] = ASGIWebsocketConnection
 
-    async def open_instance_resource(
-        self,
-        path: str | os.PathLike[str],
-        mode: str = "rb",
-        encoding: str | None = "utf-8",
-    ) -> AsyncFile:
-        """Open a file relative to :attr:`instance_path`; writing is allowed.
-        The file is opened in a worker thread and its methods are
-        coroutines: ``async with await app.open_instance_resource("a.cfg")
-        as f: data = await f.read()``. ``encoding`` applies in text mode."""
-        return await AsyncFile.open(
-            os.path.join(self.instance_path, path), mode, encoding=encoding
-        )
+    # -- ASGI: where a connection comes in ----------------------------------
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """The ASGI entry point; wrap :attr:`asgi_app` to add middleware."""
+        await self.asgi_app(scope, receive, send)
 
-    @cached_property
-    def broadcast(self) -> Broadcast:
-        """Publish/subscribe across the app (:mod:`quart.broadcast`), created
-        on first use with the backend the ``quart_broadcast_backend`` hook
-        answers: in-process by default, shared by workers with a plugin."""
-        from .broadcast import Broadcast
-
-        return Broadcast(self)
-
-    # -- sync/async bridging --------------------------------------------
-    def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-        """``func`` itself if it is async, else a wrapper running it in a
-        worker thread (see :meth:`sync_to_async`)."""
-        wrapped = ensure_async(func)
-        if wrapped is func:
-            return func
-        return self.sync_to_async(func)
-
-    def sync_to_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-        """Run a sync function off the event loop; override to change how."""
-        return run_sync(func)
-
-    # -- templates ------------------------------------------------------------
-    async def update_template_context(self, context: dict[str, Any]) -> None:
-        """Add ``g``, ``request`` (or ``websocket``) and what the context
-        processors of the app and the current blueprints (outer to inner)
-        return to ``context``; values already in ``context`` win."""
-        defaults: dict[str, Any] = {}
-        app_ctx = _cv_app.get(None)
-        if app_ctx is not None:
-            defaults["g"] = app_ctx.g
-        req_ctx = _cv_request.get(None)
-        if req_ctx is not None:
-            defaults["request"] = req_ctx.request
-            steps = req_ctx._steps or self._steps_for(req_ctx.request.blueprint)
-        elif (ws_ctx := _cv_websocket.get(None)) is not None:
-            defaults["websocket"] = ws_ctx.websocket
-            steps = ws_ctx._steps or self._steps_for(ws_ctx.websocket.blueprint, True)
+    async def asgi_app(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        """Dispatch an ASGI connection by its scope type."""
+        scope_type = scope["type"]
+        if scope_type == "http":
+            await self.asgi_http_class(self, scope)(receive, send)
+        elif scope_type == "websocket":
+            await self.asgi_websocket_class(self, scope)(receive, send)
+        elif scope_type == "lifespan":
+            await self.asgi_lifespan_class(self, scope)(receive, send)
         else:
-            steps = self._steps_for(None)
-        processors = steps.context_processors
-        if not processors:
-            for key, value in defaults.items():
-                context.setdefault(key, value)
-            return
-        original = context.copy()
-        context.update(defaults)
-        for processor in processors:
-            context.update(await processor())
-        context.update(original)
-
-    # -- contexts -------------------------------------------------------------
-    async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
-        """Run the teardown functions of the current request (innermost
-        blueprint first, app last), then the ``request_tearing_down`` signal."""
-        ctx = _cv_request.get()
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        steps = ctx._steps or self._steps_for(ctx.request.blueprint)
-        await self._run_teardown(
-            "teardown_request function",
-            steps.teardown,
-            exc,
-            request_tearing_down,
-            steps.plugin_teardown,
-            ctx.request,
-        )
-
-    async def do_teardown_appcontext(
-        self, exc: BaseException | None = _sentinel
-    ) -> None:
-        """Run the ``teardown_appcontext`` functions, last registered first."""
-        if exc is _sentinel:
-            exc = sys.exc_info()[1]
-        await self._run_teardown(
-            "teardown_appcontext function",
-            map(self.ensure_async, reversed(self.teardown_appcontext_funcs)),
-            exc,
-            appcontext_tearing_down,
-        )
-
-    async def _run_teardown(
-        self,
-        what: str,
-        funcs: Iterable[Callable[[BaseException | None], Awaitable[Any]]],
-        exc: BaseException | None,
-        signal: NamedSignal,
-        plugin_hooks: tuple[Callable[..., Any], ...] = (),
-        connection: Request | Websocket | None = None,
-    ) -> None:
-        """Call the teardown ``funcs``, then ``signal``'s receivers, then the
-        plugin teardown hooks (with ``connection``), each on its own: an
-        error in one is logged and the rest still run."""
-        for func in funcs:
-            try:
-                await func(exc)
-            except Exception:
-                self._log_teardown_error(what, func)
-        if signal.receivers:
-            try:
-                await send_signal(signal, self, exc=exc)
-            except Exception:
-                self._log_teardown_error(f"{signal.name.replace('-', '_')} receiver")
-        for call in plugin_hooks:
-            try:
-                await call_each((call,), self, connection, exc)
-            except Exception:
-                self._log_teardown_error("plugin teardown hook", call)
-
-    def _log_teardown_error(self, what: str, func: Any = None) -> None:
-        """Log an error raised while tearing down; the other teardown
-        functions still run."""
-        name = "" if func is None else f" {getattr(func, '__qualname__', func)!s}"
-        self.logger.exception(f"Error in {what}{name}")
+            raise RuntimeError(f"Unsupported ASGI scope type {scope_type!r}")
 
     # -- the request pipeline ---------------------------------------------
     async def handle_request(self, request: Request) -> Response:
@@ -336,7 +234,7 @@ class Quart(Pipeline, Lifespan, App):
         request = (request_context or _cv_request.get()).request
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
-        rule = cast(QuartRule, request.url_rule)
+        rule: QuartRule = request.url_rule  # type: ignore[assignment]
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return await _resolve(self.make_default_options_response())
         return await self._view_for(rule.endpoint)(**request.view_args)  # type: ignore[no-any-return, arg-type]
@@ -421,6 +319,70 @@ class Quart(Pipeline, Lifespan, App):
         ``(body, status, headers)``.
         """
         return self._make_response(rv)
+
+    # -- teardown -----------------------------------------------------------
+    async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
+        """Run the teardown functions of the current request (innermost
+        blueprint first, app last), then the ``request_tearing_down`` signal."""
+        ctx = _cv_request.get()
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        steps = ctx._steps or self._steps_for(ctx.request.blueprint)
+        await self._run_teardown(
+            "teardown_request function",
+            steps.teardown,
+            exc,
+            request_tearing_down,
+            steps.plugin_teardown,
+            ctx.request,
+        )
+
+    async def do_teardown_appcontext(
+        self, exc: BaseException | None = _sentinel
+    ) -> None:
+        """Run the ``teardown_appcontext`` functions, last registered first."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
+        await self._run_teardown(
+            "teardown_appcontext function",
+            map(self.ensure_async, reversed(self.teardown_appcontext_funcs)),
+            exc,
+            appcontext_tearing_down,
+        )
+
+    async def _run_teardown(
+        self,
+        what: str,
+        funcs: Iterable[Callable[[BaseException | None], Awaitable[Any]]],
+        exc: BaseException | None,
+        signal: NamedSignal,
+        plugin_hooks: tuple[Callable[..., Any], ...] = (),
+        connection: Request | Websocket | None = None,
+    ) -> None:
+        """Call the teardown ``funcs``, then ``signal``'s receivers, then the
+        plugin teardown hooks (with ``connection``), each on its own: an
+        error in one is logged and the rest still run."""
+        for func in funcs:
+            try:
+                await func(exc)
+            except Exception:
+                self._log_teardown_error(what, func)
+        if signal.receivers:
+            try:
+                await send_signal(signal, self, exc=exc)
+            except Exception:
+                self._log_teardown_error(f"{signal.name.replace('-', '_')} receiver")
+        for call in plugin_hooks:
+            try:
+                await call_each((call,), self, connection, exc)
+            except Exception:
+                self._log_teardown_error("plugin teardown hook", call)
+
+    def _log_teardown_error(self, what: str, func: Any = None) -> None:
+        """Log an error raised while tearing down; the other teardown
+        functions still run."""
+        name = "" if func is None else f" {getattr(func, '__qualname__', func)!s}"
+        self.logger.exception(f"Error in {what}{name}")
 
     # -- the websocket pipeline -------------------------------------------
     async def handle_websocket(self, websocket: Websocket) -> Response | None:
@@ -507,7 +469,7 @@ class Quart(Pipeline, Lifespan, App):
         websocket = (websocket_context or _cv_websocket.get()).websocket
         if websocket.routing_exception is not None:
             raise websocket.routing_exception
-        rule = cast(QuartRule, websocket.url_rule)
+        rule: QuartRule = websocket.url_rule  # type: ignore[assignment]
         return await self._view_for(rule.endpoint)(**websocket.view_args)  # type: ignore[no-any-return, arg-type]
 
     async def finalize_websocket(
@@ -670,26 +632,70 @@ class Quart(Pipeline, Lifespan, App):
             server_error = await self.ensure_async(handler)(server_error)
         return await finalize(server_error, ctx, from_error_handler=True)
 
-    # -- ASGI -------------------------------------------------------------
-    async def __call__(
-        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
-    ) -> None:
-        """The ASGI entry point; wrap :attr:`asgi_app` to add middleware."""
-        await self.asgi_app(scope, receive, send)
+    # -- sync/async bridging --------------------------------------------
+    def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """``func`` itself if it is async, else a wrapper running it in a
+        worker thread (see :meth:`sync_to_async`)."""
+        wrapped = ensure_async(func)
+        if wrapped is func:
+            return func
+        return self.sync_to_async(func)
 
-    async def asgi_app(
-        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
-    ) -> None:
-        """Dispatch an ASGI connection by its scope type."""
-        scope_type = scope["type"]
-        if scope_type == "http":
-            await self.asgi_http_class(self, scope)(receive, send)
-        elif scope_type == "websocket":
-            await self.asgi_websocket_class(self, scope)(receive, send)
-        elif scope_type == "lifespan":
-            await self.asgi_lifespan_class(self, scope)(receive, send)
+    def sync_to_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """Run a sync function off the event loop; override to change how."""
+        return run_sync(func)
+
+    # -- templates ------------------------------------------------------------
+    async def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add ``g``, ``request`` (or ``websocket``) and what the context
+        processors of the app and the current blueprints (outer to inner)
+        return to ``context``; values already in ``context`` win."""
+        defaults: dict[str, Any] = {}
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            defaults["g"] = app_ctx.g
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None:
+            defaults["request"] = req_ctx.request
+            steps = req_ctx._steps or self._steps_for(req_ctx.request.blueprint)
+        elif (ws_ctx := _cv_websocket.get(None)) is not None:
+            defaults["websocket"] = ws_ctx.websocket
+            steps = ws_ctx._steps or self._steps_for(ws_ctx.websocket.blueprint, True)
         else:
-            raise RuntimeError(f"Unsupported ASGI scope type {scope_type!r}")
+            steps = self._steps_for(None)
+        processors = steps.context_processors
+        if not processors:
+            for key, value in defaults.items():
+                context.setdefault(key, value)
+            return
+        original = context.copy()
+        context.update(defaults)
+        for processor in processors:
+            context.update(await processor())
+        context.update(original)
+
+    async def open_instance_resource(
+        self,
+        path: str | os.PathLike[str],
+        mode: str = "rb",
+        encoding: str | None = "utf-8",
+    ) -> AsyncFile:
+        """Open a file relative to :attr:`instance_path`; writing is allowed.
+        The file is opened in a worker thread and its methods are
+        coroutines: ``async with await app.open_instance_resource("a.cfg")
+        as f: data = await f.read()``. ``encoding`` applies in text mode."""
+        return await AsyncFile.open(
+            os.path.join(self.instance_path, path), mode, encoding=encoding
+        )
+
+    @cached_property
+    def broadcast(self) -> Broadcast:
+        """Publish/subscribe across the app (:mod:`quart.broadcast`), created
+        on first use with the backend the ``quart_broadcast_backend`` hook
+        answers: in-process by default, shared by workers with a plugin."""
+        from .broadcast import Broadcast
+
+        return Broadcast(self)
 
     async def send_static_file(self, filename: str) -> Response:
         """Serve ``filename`` from the static folder (the static route's view)."""
