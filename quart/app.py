@@ -40,7 +40,9 @@ from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
 from .lifespan import Lifespan
+from .pipeline import HTTP
 from .pipeline import PIPELINE_METHODS
+from .pipeline import WEBSOCKET
 from .pipeline import Pipeline
 from .pipeline import Steps
 from .plugins import call_each
@@ -612,10 +614,8 @@ class Quart(Pipeline, Lifespan, App):
         finishes."""
         if signal.receivers:
             await send_signal(signal, self, exception=e)
-        plugin_hooks = (
-            self._websocket_exception_hooks
-            if var is _cv_websocket
-            else self._request_exception_hooks
+        plugin_hooks = self._hook_callers(
+            WEBSOCKET.exception_hook if var is _cv_websocket else HTTP.exception_hook
         )
         if plugin_hooks:
             await call_each(plugin_hooks, self, var.get()._connection, e)

@@ -29,6 +29,7 @@ from blinker import NamedSignal
 from werkzeug.routing.converters import DEFAULT_CONVERTERS
 
 from . import signals
+from .hookspecs import PER_REQUEST_HOOKS
 from .plugins import call_each
 from .plugins import call_until_answer
 
@@ -86,7 +87,10 @@ class Protocol(NamedTuple):
     started: NamedSignal
     finished: NamedSignal
     tearing_down: NamedSignal
-    hook_prefix: str
+    started_hook: str
+    finished_hook: str
+    exception_hook: str
+    teardown_hook: str
     preprocess: str
     postprocess: str
     do_teardown: str
@@ -99,7 +103,10 @@ HTTP = Protocol(
     signals.request_started,
     signals.request_finished,
     signals.request_tearing_down,
-    "quart_request",
+    "quart_request_started",
+    "quart_request_finished",
+    "quart_request_exception",
+    "quart_request_teardown",
     "preprocess_request",
     "process_response",
     "do_teardown_request",
@@ -111,7 +118,10 @@ WEBSOCKET = Protocol(
     signals.websocket_started,
     signals.websocket_finished,
     signals.websocket_tearing_down,
-    "quart_websocket",
+    "quart_websocket_started",
+    "quart_websocket_finished",
+    "quart_websocket_exception",
+    "quart_websocket_teardown",
     "preprocess_websocket",
     "postprocess_websocket",
     "do_teardown_websocket",
@@ -155,10 +165,9 @@ class Steps(NamedTuple):
 class Pipeline(_AppBase):
     """Compiling (and forgetting) the steps requests run."""
 
-    # Per-protocol plugin exception hooks, snapshotted when the app freezes
-    # (the error path reads them).
-    _request_exception_hooks: tuple[Callable[..., Any], ...] = ()
-    _websocket_exception_hooks: tuple[Callable[..., Any], ...] = ()
+    #: The per-request plugin hooks by name, snapshotted once per freeze
+    #: (see :meth:`_hook_callers`).
+    _plugin_hooks: dict[str, tuple[Callable[..., Any], ...]] | None = None
     #: Once the app is frozen, ``do_teardown_appcontext`` if it has work.
     _appcontext_teardown: Callable[[BaseException | None], Awaitable[None]] | None = (
         None
@@ -185,10 +194,6 @@ class Pipeline(_AppBase):
         matches may be remembered and whether the app context has teardown
         work. Steps are then compiled per blueprint as requests need them."""
         self.plugins.check_routes()  # a plugin's route never shadows the app's
-        self._request_exception_hooks = self.plugins.callers("quart_request_exception")
-        self._websocket_exception_hooks = self.plugins.callers(
-            "quart_websocket_exception"
-        )
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
             self._match_cache = {}
@@ -209,6 +214,7 @@ class Pipeline(_AppBase):
         self._frozen = False
         _frozen_apps.discard(self)
         self._steps.clear()
+        self._plugin_hooks = None
         self._match_cache = None
         if "jinja_env" in vars(self) and self.jinja_env.cache is not None:
             # Compiled templates hold the filters and tests they were
@@ -225,6 +231,19 @@ class Pipeline(_AppBase):
         if getattr(type(self), name) is not self._pipeline_defaults.get(name):
             return method
         return None
+
+    def _hook_callers(self, name: str) -> tuple[Callable[..., Any], ...]:
+        """The implementations of the per-request hook ``name`` (one of
+        :data:`quart.hookspecs.PER_REQUEST_HOOKS`) as
+        :meth:`PluginManager.callers <quart.plugins.PluginManager.callers>`
+        gives them, from one snapshot of all of them taken once the app is
+        frozen."""
+        table = self._plugin_hooks
+        if table is None:
+            table = {hook: self.plugins.callers(hook) for hook in PER_REQUEST_HOOKS}
+            if self._frozen:
+                self._plugin_hooks = table
+        return table[name]
 
     def _steps_for(self, blueprint: str | None, websocket: bool = False) -> Steps:
         """The steps of requests (or websockets) to ``blueprint`` (``None``:
@@ -266,11 +285,9 @@ class Pipeline(_AppBase):
         after = inner_to_outer(getattr(self, protocol.after))
         teardown = inner_to_outer(getattr(self, protocol.teardown))
         app = cast("Quart", self)
-        plugins = self.plugins
-        prefix = protocol.hook_prefix
-        started_hooks = plugins.callers(f"{prefix}_started")
-        finished_hooks = plugins.callers(f"{prefix}_finished")
-        plugin_teardown = plugins.callers(f"{prefix}_teardown")
+        started_hooks = self._hook_callers(protocol.started_hook)
+        finished_hooks = self._hook_callers(protocol.finished_hook)
+        plugin_teardown = self._hook_callers(protocol.teardown_hook)
 
         started: list[Callable[[Any], Awaitable[Any]]] = []
         if protocol.started.receivers:
