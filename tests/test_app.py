@@ -584,30 +584,19 @@ async def test_exception_propagates_when_testing(app: Quart) -> None:
         await app.test_client().get("/")
 
 
-async def test_exception_propagates_in_debug_when_set(app: Quart) -> None:
+@pytest.mark.parametrize("debug", [False, True], ids=["not-debug", "debug"])
+async def test_propagate_exceptions_true(app: Quart, debug: bool) -> None:
     # Debug mode answers with the traceback page (tests/test_debug.py)
     # unless PROPAGATE_EXCEPTIONS asks for the exception.
     app.testing = False
-    app.debug = True
+    app.debug = debug
     app.config["PROPAGATE_EXCEPTIONS"] = True
 
     @app.route("/")
     async def index() -> str:
-        raise RuntimeError("debug propagates")
+        raise LookupError("propagated")
 
-    with pytest.raises(RuntimeError, match="debug propagates"):
-        await app.test_client().get("/")
-
-
-async def test_propagate_exceptions_true(app: Quart) -> None:
-    app.testing = False
-    app.config["PROPAGATE_EXCEPTIONS"] = True
-
-    @app.route("/")
-    async def index() -> str:
-        raise LookupError("propagate true")
-
-    with pytest.raises(LookupError):
+    with pytest.raises(LookupError, match="propagated"):
         await app.test_client().get("/")
 
 

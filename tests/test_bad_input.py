@@ -177,23 +177,31 @@ async def test_non_utf8_urlencoded_body_is_400(
 # -- form limits ------------------------------------------------------------------
 
 
-async def test_urlencoded_honours_max_form_parts(
-    form_app: Quart, client: QuartClient
+@pytest.mark.parametrize(
+    ("key", "limit", "within", "over"),
+    [
+        (
+            "MAX_FORM_PARTS",
+            3,
+            {"a": "1", "b": "2", "c": "3"},
+            {"a": "1", "b": "2", "c": "3", "d": "4"},
+        ),
+        ("MAX_FORM_MEMORY_SIZE", 100, {"a": "x" * 90}, {"a": "x" * 200}),
+    ],
+    ids=["max-form-parts", "max-form-memory-size"],
+)
+async def test_urlencoded_honours_the_form_limit(
+    form_app: Quart,
+    client: QuartClient,
+    key: str,
+    limit: int,
+    within: dict[str, str],
+    over: dict[str, str],
 ) -> None:
-    form_app.config["MAX_FORM_PARTS"] = 3
-    response = await client.post("/form", form={"a": "1", "b": "2", "c": "3"})
+    form_app.config[key] = limit
+    response = await client.post("/form", form=within)
     assert response.status_code == 200
-    response = await client.post("/form", form={"a": "1", "b": "2", "c": "3", "d": "4"})
-    assert response.status_code == 413
-
-
-async def test_urlencoded_honours_max_form_memory_size(
-    form_app: Quart, client: QuartClient
-) -> None:
-    form_app.config["MAX_FORM_MEMORY_SIZE"] = 100
-    response = await client.post("/form", form={"a": "x" * 90})
-    assert response.status_code == 200
-    response = await client.post("/form", form={"a": "x" * 200})
+    response = await client.post("/form", form=over)
     assert response.status_code == 413
 
 
