@@ -353,50 +353,57 @@ async def test_file_object_from_current_position(
     assert await partial.get_data() == b"AY"
 
 
-async def test_real_file_object_is_closed(app: Quart, files: Path) -> None:
-    opened: list[Any] = []
-
-    @app.route("/")
-    async def index() -> Any:
-        handle = (files / "data.bin").open("rb")
-        opened.append(handle)
-        return await send_file(handle, download_name="data.bin")
-
-    response = await app.test_client().get("/")
-    assert await response.get_data() == CONTENT
-    assert response.headers["Content-Type"] == "application/octet-stream"
-    assert opened[0].closed
-
-
-async def test_file_object_closed_on_unsatisfiable_range(
-    app: Quart, files: Path
+@pytest.mark.parametrize(
+    ("kwargs", "request_headers", "status", "headers", "body"),
+    [
+        (
+            {"download_name": "data.bin"},
+            {},
+            200,
+            {"Content-Type": "application/octet-stream"},
+            CONTENT,
+        ),
+        (
+            {"mimetype": "text/plain"},
+            {"Range": "bytes=9000-"},
+            416,
+            {"Content-Range": f"bytes */{len(CONTENT)}"},
+            None,
+        ),
+        (
+            {"mimetype": "text/plain", "etag": "v1"},
+            {"If-None-Match": '"v1"'},
+            304,
+            {"Content-Type": None},  # None: the header is absent
+            None,
+        ),
+    ],
+    ids=["sent", "unsatisfiable-range", "not-modified"],
+)
+async def test_real_file_object_is_closed(
+    app: Quart,
+    files: Path,
+    kwargs: dict[str, Any],
+    request_headers: dict[str, str],
+    status: int,
+    headers: dict[str, str | None],
+    body: bytes | None,
 ) -> None:
+    """Whatever the answer, the file object the view opened is closed."""
     opened: list[Any] = []
 
     @app.route("/")
     async def index() -> Any:
         handle = (files / "data.bin").open("rb")
         opened.append(handle)
-        return await send_file(handle, mimetype="text/plain")
+        return await send_file(handle, **kwargs)
 
-    response = await app.test_client().get("/", headers={"Range": "bytes=9000-"})
-    assert response.status_code == 416
-    assert response.headers["Content-Range"] == f"bytes */{len(CONTENT)}"
-    assert opened[0].closed
-
-
-async def test_file_object_closed_when_not_modified(app: Quart, files: Path) -> None:
-    opened: list[Any] = []
-
-    @app.route("/")
-    async def index() -> Any:
-        handle = (files / "data.bin").open("rb")
-        opened.append(handle)
-        return await send_file(handle, mimetype="text/plain", etag="v1")
-
-    response = await app.test_client().get("/", headers={"If-None-Match": '"v1"'})
-    assert response.status_code == 304
-    assert "Content-Type" not in response.headers
+    response = await app.test_client().get("/", headers=request_headers)
+    assert response.status_code == status
+    for name, value in headers.items():
+        assert response.headers.get(name) == value, name
+    if body is not None:
+        assert await response.get_data() == body
     assert opened[0].closed
 
 
