@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,9 @@ from quart.globals import _cv_app
 from quart.globals import _cv_request
 from quart.globals import _cv_websocket
 from quart.testing import QuartClient
+
+if TYPE_CHECKING:
+    import flask
 
 # Tests register plugins explicitly; installed plugins (the first-party ones in
 # plugins/) autoload only in the tests about discovery, which unset this.
@@ -65,6 +69,19 @@ async def req_ctx(app: Quart) -> AsyncIterator[RequestContext]:
 @pytest.fixture
 def client(app: Quart) -> QuartClient:
     return app.test_client()
+
+
+@pytest.fixture
+def flask_app() -> flask.Flask:
+    """Flask's app, configured as ``app``: for the tests that run the same
+    setup in both and compare the results."""
+    # Imported here: tests/flask_patch must patch flask before anything
+    # imports it.
+    from flask import Flask
+
+    flask_app = Flask(__name__)
+    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+    return flask_app
 
 
 @pytest.fixture(autouse=True)

@@ -27,15 +27,6 @@ from quart.blueprints import BlueprintSetupState
 from quart.testing import QuartClient
 
 
-@pytest.fixture
-def flask_app() -> flask.Flask:
-    """Flask's app, configured as the shared ``app``: where behaviour is
-    subtle the same setup runs in both and the results are compared."""
-    flask_app = flask.Flask(__name__)
-    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
-    return flask_app
-
-
 async def _text(app: Quart, path: str, **kwargs: Any) -> tuple[int, str]:
     response = await app.test_client().get(path, **kwargs)
     return response.status_code, await response.get_data(as_text=True)

@@ -46,14 +46,6 @@ from quart.helpers import locked_cached_property
 from quart.testing import QuartClient
 
 
-@pytest.fixture
-def flask_app() -> flask.Flask:
-    """Flask's app configured as the shared ``app``, to compare with."""
-    flask_app = flask.Flask(__name__)
-    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
-    return flask_app
-
-
 def _add_url_rules(app: Any) -> None:
     """The same URL rules on a Quart or a Flask app (views are never run)."""
 

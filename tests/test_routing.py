@@ -32,14 +32,6 @@ def _allow(header: str | None) -> set[str]:
     return {item.strip() for item in header.split(",") if item.strip()}
 
 
-@pytest.fixture
-def flask_app() -> flask.Flask:
-    """Flask's app configured as the shared ``app``, to compare with."""
-    flask_app = flask.Flask(__name__)
-    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
-    return flask_app
-
-
 # --- route and the method shortcuts ------------------------------------------
 
 

@@ -64,10 +64,8 @@ def app(app: Quart, tmp_path: Path) -> Quart:
 
 
 @pytest.fixture
-def flask_app(tmp_path: Path) -> flask.Flask:
-    """Flask's app configured as ``app``, to compare with."""
-    flask_app = flask.Flask(__name__, root_path=str(tmp_path))
-    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+def flask_app(flask_app: flask.Flask, tmp_path: Path) -> flask.Flask:
+    flask_app.root_path = str(tmp_path)
     return flask_app
 
 

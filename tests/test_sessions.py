@@ -48,10 +48,8 @@ def app(app: Quart) -> Quart:
 
 
 @pytest.fixture
-def flask_app() -> flask.Flask:
-    """Flask configured as ``app``, to compare cookies with."""
-    flask_app = flask.Flask(__name__)
-    flask_app.config.update(TESTING=True, SECRET_KEY=SECRET)
+def flask_app(flask_app: flask.Flask) -> flask.Flask:
+    flask_app.secret_key = SECRET
     return flask_app
 
 

@@ -52,10 +52,8 @@ def app(app: Quart, root: Path) -> Quart:
 
 
 @pytest.fixture
-def flask_app(root: Path) -> flask.Flask:
-    """Flask's app configured as ``app``, to compare with."""
-    flask_app = flask.Flask(__name__, root_path=str(root))
-    flask_app.config.update(TESTING=True, SECRET_KEY="test key")
+def flask_app(flask_app: flask.Flask, root: Path) -> flask.Flask:
+    flask_app.root_path = str(root)
     return flask_app
 
 
