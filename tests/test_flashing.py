@@ -18,13 +18,11 @@ from quart import render_template_string
 from quart import session
 from quart.testing import QuartClient
 
-SECRET = "flash-secret"
-
 
 @pytest.fixture
 def app(app: Quart) -> Quart:
-    """The shared app with a ``/flash`` view flashing four messages."""
-    app.secret_key = SECRET  # the Flask apps below share it
+    """The shared app with a ``/flash`` view flashing four messages (its
+    secret key is ``flask_app``'s too)."""
 
     @app.post("/flash")
     async def add() -> str:
@@ -82,10 +80,7 @@ async def test_markup_messages_keep_their_type(app: Quart, client: QuartClient) 
     assert await _json(client, "/types") == {"types": ["str", "str", "str", "Markup"]}
 
 
-def _flask_results() -> dict[str, Any]:
-    app = flask.Flask(__name__)
-    app.secret_key = SECRET
-
+def _flask_results(app: flask.Flask) -> dict[str, Any]:
     @app.post("/flash")
     def add() -> str:
         flask.flash("plain")
@@ -119,7 +114,7 @@ def _read(getter: Any) -> dict[str, Any]:
 
 
 async def test_categories_and_filters_match_flask(
-    app: Quart, client: QuartClient
+    app: Quart, client: QuartClient, flask_app: flask.Flask
 ) -> None:
     @app.get("/read")
     async def read() -> Any:
@@ -127,18 +122,17 @@ async def test_categories_and_filters_match_flask(
 
     await client.post("/flash")
     data = await _json(client, "/read")
-    assert data == _flask_results()
+    assert data == _flask_results(flask_app)
     assert data["with_categories"][1] == ["error", "oops"]
     assert data["errors_and_warnings"] == [["error", "oops"], ["warning", "careful"]]
 
 
-async def test_cookie_is_readable_by_flask(client: QuartClient) -> None:
+async def test_cookie_is_readable_by_flask(
+    client: QuartClient, flask_app: flask.Flask
+) -> None:
     """A message flashed by Quart is shown by a Flask app with the same key."""
     response = await client.post("/flash")
     cookie = response.headers["Set-Cookie"].split(";", 1)[0]
-
-    flask_app = flask.Flask(__name__)
-    flask_app.secret_key = SECRET
 
     @flask_app.get("/read")
     def read() -> Any:

@@ -214,12 +214,13 @@ async def test_context_values_override_defaults(app: Quart) -> None:
     assert await _get(other) == "processor"
 
 
-async def test_template_context_matches_flask(app: Quart) -> None:
+async def test_template_context_matches_flask(
+    app: Quart, flask_app: flask.Flask
+) -> None:
     """The same processors and render arguments give the same page."""
     source = "{{ a }} {{ b }} {{ c }} {{ request.path }} {{ g.x }}"
     processors = [lambda: {"a": 1, "b": 1, "c": 1}, lambda: {"b": 2, "c": 2}]
 
-    flask_app = flask.Flask(__name__)
     for p in processors:
         flask_app.context_processor(p)
 
