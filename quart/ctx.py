@@ -83,7 +83,27 @@ class _AppCtxGlobals:
         return object.__repr__(self)
 
 
-class AppContext:
+class _PushedInAsyncWith:
+    """``async with context:`` pushes the context and pops it on leaving,
+    handing the error that ended the block to the teardown functions."""
+
+    push: Callable[[], Awaitable[None]]
+    pop: Callable[[BaseException | None], Awaitable[None]]
+
+    async def __aenter__(self) -> Self:
+        await self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.pop(exc_value)
+
+
+class AppContext(_PushedInAsyncWith):
     """Makes ``current_app`` and ``g`` available."""
 
     def __init__(self, app: Quart) -> None:
@@ -130,18 +150,6 @@ class AppContext:
             raise AssertionError(f"Popped wrong app context ({current!r} not {self!r})")
         if appcontext_popped.receivers:
             await send_signal(appcontext_popped, self.app)
-
-    async def __aenter__(self) -> AppContext:
-        await self.push()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.pop(exc_value)
 
     # What Quart 0.23 (after Flask 3.2) offers on the app context: the
     # request or websocket being handled in it, if any.
@@ -209,7 +217,7 @@ class AppContext:
         return ctx
 
 
-class _ConnectionContext:
+class _ConnectionContext(_PushedInAsyncWith):
     """What request and websocket contexts share: pushing one also pushes
     the app's context if it is not active, opens the session and matches
     the URL; popping the last push runs the teardown functions."""
@@ -285,18 +293,6 @@ class _ConnectionContext:
             raise AssertionError(
                 f"Popped wrong {self._kind} context ({current!r} not {self!r})"
             )
-
-    async def __aenter__(self) -> Self:
-        await self.push()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.pop(exc_value)
 
     def copy(self) -> Self:
         """A new context for the same connection and session."""
