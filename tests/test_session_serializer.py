@@ -38,8 +38,8 @@ def _reference(keys: list[str]) -> URLSafeTimedSerializer:
     )
 
 
-def _ours(keys: list[str]) -> URLSafeTimedSerializer:
-    app = Quart(__name__)
+def _ours(app: Quart, keys: list[str]) -> URLSafeTimedSerializer:
+    """``app``'s session serializer, once it signs with ``keys``."""
     app.secret_key = keys[0]
     app.config["SECRET_KEY_FALLBACKS"] = keys[1:]
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
@@ -80,9 +80,9 @@ VALUES: list[Any] = [
 
 
 @pytest.mark.parametrize("value", VALUES)
-def test_dumps_is_byte_for_byte_itsdangerous(value: Any, now: int) -> None:
+def test_dumps_is_byte_for_byte_itsdangerous(value: Any, now: int, app: Quart) -> None:
     keys = ["current", "old"]
-    ours = _ours(keys).dumps(value)
+    ours = _ours(app, keys).dumps(value)
     assert ours == _reference(keys).dumps(value)
     assert _reference(keys).loads(ours, max_age=MAX_AGE) == _reference(keys).loads(
         ours, max_age=MAX_AGE
@@ -90,17 +90,17 @@ def test_dumps_is_byte_for_byte_itsdangerous(value: Any, now: int) -> None:
 
 
 @pytest.mark.parametrize("value", VALUES)
-def test_loads_reads_what_itsdangerous_writes(value: Any, now: int) -> None:
+def test_loads_reads_what_itsdangerous_writes(value: Any, now: int, app: Quart) -> None:
     keys = ["current", "old"]
     cookie = _reference(keys).dumps(value)
-    assert _outcome(_ours(keys), cookie) == _outcome(_reference(keys), cookie)
-    assert _outcome(_ours(keys), cookie)[0] == "ok"
+    assert _outcome(_ours(app, keys), cookie) == _outcome(_reference(keys), cookie)
+    assert _outcome(_ours(app, keys), cookie)[0] == "ok"
 
 
-def test_fallback_keys_verify_and_unknown_keys_do_not(now: int) -> None:
+def test_fallback_keys_verify_and_unknown_keys_do_not(now: int, app: Quart) -> None:
     old_cookie = _reference(["old"]).dumps({"a": 1})
-    assert _outcome(_ours(["new", "old"]), old_cookie) == ("ok", {"a": 1})
-    assert _outcome(_ours(["new"]), old_cookie) == ("bad signature", None)
+    assert _outcome(_ours(app, ["new", "old"]), old_cookie) == ("ok", {"a": 1})
+    assert _outcome(_ours(app, ["new"]), old_cookie) == ("bad signature", None)
 
 
 def _signed(keys: list[str], payload: bytes, timestamp: bytes) -> str:
@@ -144,8 +144,8 @@ def _cookies(now: int) -> list[str]:
     ]
 
 
-def test_every_cookie_gets_itsdangerous_answer(now: int) -> None:
-    ours, reference = _ours(["current"]), _reference(["current"])
+def test_every_cookie_gets_itsdangerous_answer(now: int, app: Quart) -> None:
+    ours, reference = _ours(app, ["current"]), _reference(["current"])
     outcomes = set()
     for cookie in _cookies(now):
         expected = _outcome(reference, cookie)
@@ -155,8 +155,8 @@ def test_every_cookie_gets_itsdangerous_answer(now: int) -> None:
     assert outcomes == {"ok", "expired", "bad payload", "bad signature"}
 
 
-def test_other_uses_go_through_itsdangerous(now: int) -> None:
-    ours, reference = _ours(["current"]), _reference(["current"])
+def test_other_uses_go_through_itsdangerous(now: int, app: Quart) -> None:
+    ours, reference = _ours(app, ["current"]), _reference(["current"])
     assert ours.dumps({"a": 1}, salt="other") == reference.dumps({"a": 1}, salt="other")
     cookie = reference.dumps({"a": 1})
     value, signed_at = ours.loads(cookie, max_age=MAX_AGE, return_timestamp=True)
