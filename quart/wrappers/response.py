@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Self
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
@@ -201,17 +202,46 @@ async def _aiter_sync(iterable: Iterable[Any]) -> AsyncIterator[Any]:
 
 
 class _ChunkedReader(ResponseBody):
-    """Reads ``begin`` to ``end`` of a binary file in worker threads,
-    ``buffer_size`` bytes at a time; the body is its own iterator."""
+    """A seekable binary file read from ``begin`` to ``end`` in worker
+    threads, ``buffer_size`` bytes at a time; the body is its own iterator.
+    Entering opens the file (:meth:`_open`), leaving closes it."""
 
     #: Bytes read per chunk.
     buffer_size: int = 64 * 1024
+    #: Where the body starts in the file; ranges count from there.
+    offset: int = 0
+    size: int
     begin: int
     end: int
-    _file: IO[bytes] | None
+    _file: IO[bytes] | None = None
     _position: int
 
-    def __aiter__(self) -> Any:
+    async def _open(self) -> IO[bytes]:
+        raise NotImplementedError
+
+    @property
+    def length(self) -> int:
+        return self.size
+
+    def limit_range(self, begin: int, end: int) -> None:
+        self.begin, self.end = self.offset + begin, self.offset + end
+
+    async def __aenter__(self) -> Self:
+        self._file = await self._open()
+        self._position = self.begin
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            file.close()
+
+    def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> bytes:
@@ -246,37 +276,11 @@ class FileBody(_ChunkedReader):
         self.size = self.file_path.stat().st_size
         self.begin = 0
         self.end = self.size
-        self._file = None
         self._position = 0
 
-    @property
-    def length(self) -> int:
-        return self.size
-
-    def limit_range(self, begin: int, end: int) -> None:
-        self.begin, self.end = begin, end
-
-    async def __aenter__(self) -> FileBody:
+    async def _open(self) -> IO[bytes]:
         loop = asyncio.get_running_loop()
-        self._file = await loop.run_in_executor(None, self.file_path.open, "rb")
-        self._position = self.begin
-        return self
-
-    def __aiter__(self) -> FileBody:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    async def make_conditional(self, begin: int, end: int | None) -> int:
-        return await super().make_conditional(begin, end)
+        return await loop.run_in_executor(None, self.file_path.open, "rb")
 
 
 class IOBody(_ChunkedReader):
@@ -293,34 +297,10 @@ class IOBody(_ChunkedReader):
         self.offset = start
         self.begin = start
         self.end = start + self.size
-        self._file = None
         self._position = start
 
-    @property
-    def length(self) -> int:
-        return self.size
-
-    def limit_range(self, begin: int, end: int) -> None:
-        self.begin, self.end = self.offset + begin, self.offset + end
-
-    async def __aenter__(self) -> IOBody:
-        self._file = self.io_stream
-        self._position = self.begin
-        return self
-
-    def __aiter__(self) -> IOBody:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.io_stream.close()
-
-    async def make_conditional(self, begin: int, end: int | None) -> int:
-        return await super().make_conditional(begin, end)
+    async def _open(self) -> IO[bytes]:
+        return self.io_stream
 
 
 class Response(SansIOResponse):
