@@ -491,24 +491,24 @@ async def test_redirect_uses_app_response_class(app: Quart) -> None:
 # --- abort -------------------------------------------------------------------
 
 
-async def test_abort_404(app: Quart, client: QuartClient) -> None:
+@pytest.mark.parametrize(
+    ("args", "status", "text"),
+    [
+        ((404,), 404, b"Not Found"),
+        ((400, "the widget is broken"), 400, b"the widget is broken"),
+    ],
+    ids=["code", "code-and-description"],
+)
+async def test_abort(
+    app: Quart, client: QuartClient, args: tuple[Any, ...], status: int, text: bytes
+) -> None:
     @app.route("/")
     async def index() -> str:
-        abort(404)
+        abort(*args)
 
     response = await client.get("/")
-    assert response.status_code == 404
-    assert b"Not Found" in await response.get_data()
-
-
-async def test_abort_with_description(app: Quart, client: QuartClient) -> None:
-    @app.route("/")
-    async def index() -> str:
-        abort(400, "the widget is broken")
-
-    response = await client.get("/")
-    assert response.status_code == 400
-    assert b"the widget is broken" in await response.get_data()
+    assert response.status_code == status
+    assert text in await response.get_data()
 
 
 async def test_abort_reaches_error_handler(app: Quart, client: QuartClient) -> None:

@@ -633,26 +633,20 @@ async def test_get_json_force_ignores_content_type(
     assert await response.get_json() == {"data": [1, 2]}
 
 
-async def test_bad_json_is_400(app: Quart, client: QuartClient) -> None:
-    @app.post("/")
-    async def index() -> Any:
-        return {"data": await request.get_json()}
-
-    response = await client.post(
-        "/", data=b"{not json", headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 400
-
-
-async def test_bad_json_via_json_property_is_400(
-    app: Quart, client: QuartClient
+@pytest.mark.parametrize(
+    ("via_property", "body"),
+    [(False, b"{not json"), (True, b"[1, 2")],
+    ids=["get_json", "json-property"],
+)
+async def test_bad_json_is_400(
+    app: Quart, client: QuartClient, via_property: bool, body: bytes
 ) -> None:
     @app.post("/")
     async def index() -> Any:
-        return {"data": await request.json}
+        return {"data": await (request.json if via_property else request.get_json())}
 
     response = await client.post(
-        "/", data=b"[1, 2", headers={"Content-Type": "application/json"}
+        "/", data=body, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
 

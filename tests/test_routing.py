@@ -703,28 +703,21 @@ async def test_strict_slash_redirect_keeps_query_string(
     assert await followed.get_data() == b"foo x=1"
 
 
+@pytest.mark.parametrize(
+    ("query_string", "location"),
+    [("x=1", "http://localhost/r/foo/?x=1"), (None, "http://localhost/r/foo/")],
+    ids=["with-query", "without-query"],
+)
 async def test_strict_slash_redirect_keeps_root_path(
-    app: Quart, client: QuartClient
+    app: Quart, client: QuartClient, query_string: str | None, location: str
 ) -> None:
     @app.route("/foo/")
     async def foo() -> str:
         return "foo"
 
-    response = await client.get("/foo", query_string="x=1", root_path="/r")
+    response = await client.get("/foo", query_string=query_string, root_path="/r")
     assert response.status_code == 308
-    assert response.headers["Location"] == "http://localhost/r/foo/?x=1"
-
-
-async def test_strict_slash_redirect_root_path_no_query(
-    app: Quart, client: QuartClient
-) -> None:
-    @app.route("/foo/")
-    async def foo() -> str:
-        return "foo"
-
-    response = await client.get("/foo", root_path="/r")
-    assert response.status_code == 308
-    assert response.headers["Location"] == "http://localhost/r/foo/"
+    assert response.headers["Location"] == location
 
 
 async def test_no_redirect_for_rule_without_slash(

@@ -425,19 +425,13 @@ async def test_redirect_loop_is_bounded(client: QuartClient) -> None:
 # -- scope details --------------------------------------------------------
 
 
-async def test_default_scheme_is_http(client: QuartClient) -> None:
-    body = await (await client.get("/info")).get_json()
-    assert body["scheme"] == "http"
-    assert body["is_secure"] is False
-    assert body["url"] == "http://localhost/info"
-
-
-async def test_scheme_https(client: QuartClient) -> None:
-    body = await (await client.get("/info", scheme="https")).get_json()
-    assert body["scheme"] == "https"
-    assert body["is_secure"] is True
-    assert body["url"] == "https://localhost/info"
-    assert body["url_for_external"] == "https://localhost/info"
+@pytest.mark.parametrize(("scheme", "secure"), [("http", False), ("https", True)])
+async def test_scheme(client: QuartClient, scheme: str, secure: bool) -> None:
+    body = await (await client.get("/info", scheme=scheme)).get_json()
+    assert body["scheme"] == scheme
+    assert body["is_secure"] is secure
+    assert body["url"] == f"{scheme}://localhost/info"
+    assert body["url_for_external"] == f"{scheme}://localhost/info"
 
 
 async def test_root_path(client: QuartClient) -> None:
