@@ -18,7 +18,6 @@ from collections.abc import Awaitable
 from collections.abc import Iterable
 from http import HTTPStatus
 from pathlib import Path
-from types import TracebackType
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -86,12 +85,7 @@ class ResponseBody:
     async def __aenter__(self) -> Any:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         return None
 
     def __aiter__(self) -> AsyncIterator[bytes]:
@@ -175,12 +169,7 @@ class IterableBody(ResponseBody):
     async def __aenter__(self) -> IterableBody:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             await aclose()
@@ -231,12 +220,7 @@ class _ChunkedReader(ResponseBody):
         self._position = self.begin
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         file, self._file = self._file, None
         if file is not None:
             file.close()
