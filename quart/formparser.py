@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -171,6 +172,7 @@ class FormDataParser:
     }
 
 
+@dataclass(kw_only=True, eq=False)
 class MultiPartParser:
     """Decodes a ``multipart/form-data`` body as it is read.
 
@@ -180,24 +182,13 @@ class MultiPartParser:
     default) and count only toward the body's ``max_content_length``.
     """
 
-    def __init__(
-        self,
-        *,
-        buffer_size: int = 64 * 1024,
-        cls: type[MultiDict[str, Any]] = MultiDict,
-        file_storage_cls: type[FileStorage] = FileStorage,
-        max_content_length: int | None = None,
-        max_form_memory_size: int | None = None,
-        max_form_parts: int | None = None,
-        stream_factory: StreamFactory = default_stream_factory,
-    ) -> None:
-        self.buffer_size = buffer_size
-        self.cls = cls
-        self.file_storage_cls = file_storage_cls
-        self.max_content_length = max_content_length
-        self.max_form_memory_size = max_form_memory_size
-        self.max_form_parts = max_form_parts
-        self.stream_factory = stream_factory
+    buffer_size: int = 64 * 1024
+    cls: type[MultiDict[str, Any]] = MultiDict
+    file_storage_cls: type[FileStorage] = FileStorage
+    max_content_length: int | None = None
+    max_form_memory_size: int | None = None
+    max_form_parts: int | None = None
+    stream_factory: StreamFactory = default_stream_factory
 
     def fail(self, message: str) -> NoReturn:
         """Refuse the body as malformed."""
