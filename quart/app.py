@@ -180,7 +180,7 @@ class Quart(Pipeline, Lifespan, App):
         steps = ctx._steps = self._steps_for(ctx.request.blueprint)
         rv: Any
         try:
-            rv = await self._start(steps, ctx)
+            rv = await self._before_view(steps, ctx) if steps.before_view else None
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
@@ -198,18 +198,16 @@ class Quart(Pipeline, Lifespan, App):
             ctx._steps or self._steps_for(ctx.request.blueprint), ctx.request
         )
 
-    async def _start(
+    async def _before_view(
         self, steps: Steps, ctx: RequestContext | WebsocketContext
     ) -> ResponseReturnValue | None:
-        """The steps before the view: the ``started`` signal and plugin
-        hooks, then the preprocessing; the first answer ends the request."""
-        connection = ctx._connection
-        for started in steps.started:
-            rv = await started(connection)
+        """The steps before the view (see :attr:`Steps.before_view
+        <quart.pipeline.Steps.before_view>`); the first answer ends the
+        request."""
+        for step in steps.before_view:
+            rv = await step(ctx)
             if rv is not None:
                 return rv  # type: ignore[no-any-return]
-        if steps.preprocess is not None:
-            return await steps.preprocess(ctx)  # type: ignore[no-any-return]
         return None
 
     async def _run_before(
@@ -434,7 +432,7 @@ class Quart(Pipeline, Lifespan, App):
         rv: Any
         try:
             try:
-                rv = await self._start(steps, ctx)
+                rv = await self._before_view(steps, ctx) if steps.before_view else None
                 if rv is None:
                     rv = await self.dispatch_websocket(ctx)
             except asyncio.CancelledError:

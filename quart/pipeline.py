@@ -134,8 +134,8 @@ class Steps(NamedTuple):
     The first five fields are the hook functions the pipeline methods
     call (app first then outer to inner blueprint for before-hooks and
     context processors, the reverse for after and teardown hooks, as
-    Flask orders them). The others are the steps: a ``started`` step may
-    answer the request; ``None`` means the step has no work.
+    Flask orders them). The others are the steps, holding only what has
+    work (``None``: nothing to do).
     """
 
     url_value_preprocessors: tuple[
@@ -146,10 +146,10 @@ class Steps(NamedTuple):
     after: tuple[Callable[[Any], Awaitable[Any]], ...]
     teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
     context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
-    #: Called with the request (or websocket): the signal, the plugins.
-    started: tuple[Callable[[Any], Awaitable[Any]], ...]
-    #: ``preprocess_request`` (``preprocess_websocket``), given the context.
-    preprocess: Callable[[Any], Awaitable[Any]] | None
+    #: Before the view, given the context: the ``request_started`` signal,
+    #: the plugins' started hooks, ``preprocess_request`` (or the websocket
+    #: twins). The first answer is the response and skips the view.
+    before_view: tuple[Callable[[Any], Awaitable[Any]], ...]
     #: ``process_response`` (``postprocess_websocket``) if it has work
     #: whatever the request; a request's own work (``after_this_request``
     #: functions, a session to save) calls it too.
@@ -289,11 +289,18 @@ class Pipeline(_AppBase):
         finished_hooks = self._hook_callers(protocol.finished_hook)
         plugin_teardown = self._hook_callers(protocol.teardown_hook)
 
-        started: list[Callable[[Any], Awaitable[Any]]] = []
+        before_view: list[Callable[[Any], Awaitable[Any]]] = []
         if protocol.started.receivers:
-            started.append(lambda _: signals.send_signal(protocol.started, app))
+            before_view.append(lambda _: signals.send_signal(protocol.started, app))
         if started_hooks:
-            started.append(lambda conn: call_until_answer(started_hooks, self, conn))
+            before_view.append(
+                lambda ctx: call_until_answer(started_hooks, self, ctx._connection)
+            )
+        preprocess = self._method_step(
+            protocol.preprocess, bool(before or url_value_preprocessors)
+        )
+        if preprocess is not None:
+            before_view.append(preprocess)
         finished: list[Callable[[Any, Any], Awaitable[Any]]] = []
         if protocol.finished.receivers:
             finished.append(
@@ -311,10 +318,7 @@ class Pipeline(_AppBase):
             after=after,
             teardown=teardown,
             context_processors=outer_to_inner(self.template_context_processors),
-            started=tuple(started),
-            preprocess=self._method_step(
-                protocol.preprocess, bool(before or url_value_preprocessors)
-            ),
+            before_view=tuple(before_view),
             postprocess=self._method_step(protocol.postprocess, bool(after)),
             finished=tuple(finished),
             do_teardown=self._method_step(

@@ -127,7 +127,7 @@ async def test_steps_hold_only_what_has_work(app: Quart) -> None:
     its own steps, app hooks first."""
     assert (await app.test_client().get("/")).status_code == 200
     steps = app._steps_for(None)
-    assert steps.started == () and steps.finished == ()
-    assert steps.preprocess is None and steps.postprocess is None
+    assert steps.before_view == () and steps.finished == ()
+    assert steps.postprocess is None
     assert steps.do_teardown is None
     assert app._appcontext_teardown is None
