@@ -41,7 +41,9 @@ def autoload(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app() -> Iterator[Quart]:
-    app = Quart(__name__)
+    # root_path given, as Flask's conftest gives it: "conftest" is also the
+    # module name of tests/flask_patch/conftest.py.
+    app = Quart(__name__, root_path=os.path.dirname(__file__))
     app.config.update(TESTING=True, SECRET_KEY="test key")
     # Every test's app has the same name, so the same logger: undo what a
     # test did to it (disabled it, added a handler).
@@ -79,7 +81,7 @@ def flask_app() -> flask.Flask:
     # imports it.
     from flask import Flask
 
-    flask_app = Flask(__name__)
+    flask_app = Flask(__name__, root_path=os.path.dirname(__file__))
     flask_app.config.update(TESTING=True, SECRET_KEY="test key")
     return flask_app
 

@@ -334,13 +334,12 @@ async def test_open_resource(app: Quart, flask_app: flask.Flask) -> None:
         await app.open_resource("missing.sql")
 
 
-def test_instance_path_default_and_explicit(
-    app: Quart, flask_app: flask.Flask, root: Path, tmp_path: Path
-) -> None:
+def test_instance_path_default_and_explicit(root: Path, tmp_path: Path) -> None:
     # As in Flask, found from the import name (beside this test module's
-    # folder), not from root_path.
+    # folder), not from root_path: this module's name, so its own app.
+    app = Quart(__name__, root_path=str(root))
     assert app.instance_path == os.path.join(os.path.dirname(__file__), "instance")
-    assert app.instance_path == flask_app.instance_path
+    assert app.instance_path == flask.Flask(__name__, root_path=str(root)).instance_path
     instance = tmp_path / "elsewhere"
     app = Quart(__name__, root_path=str(root), instance_path=str(instance))
     assert app.instance_path == str(instance)
