@@ -13,6 +13,7 @@ from http.client import HTTPMessage
 from http.cookiejar import Cookie
 from http.cookiejar import CookieJar
 from http.cookiejar import DefaultCookiePolicy
+from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urljoin
@@ -524,6 +525,11 @@ class QuartClient:
         self.preserve_context = True
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.preserve_context = False
         await self._release_preserved()
