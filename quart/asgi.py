@@ -6,16 +6,17 @@ then called with ``receive`` and ``send`` (:attr:`Quart.asgi_http_class
 <quart.Quart.asgi_http_class>` and its twins choose them). A connection runs
 the app in the calling task and reads the client's messages beside it with
 ``handle_messages``, so that a client going away cancels the handler. That
-reader is a task, and to keep fast requests free of it, it is started by a
-``call_soon`` callback, which only runs if the handler actually yields to the
-event loop: a request that completes without waiting on I/O never creates
-it.
+reader is a task, and to keep fast requests free of it, it is started only
+for the requests still being handled when the event loop next runs its
+callbacks (:class:`_ReaderStarter`): a request that completes without
+waiting on I/O never creates it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 from collections import deque
 from collections.abc import Coroutine
 from functools import partial
@@ -49,6 +50,56 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 #: The message reader needs no request context; sharing one avoids a copy
 #: per request.
 _WATCH_CONTEXT = contextvars.Context()
+
+
+class _ReaderStarter:
+    """Starts the message readers of the HTTP requests still being handled
+    when its event loop next runs its callbacks.
+
+    One loop callback serves all the requests begun since the last one,
+    instead of a callback per request: under load that is one per turn of
+    the loop, and a driver that never lets the loop turn (awaiting requests
+    one after the other) leaves nothing behind.
+    """
+
+    __slots__ = ("loop", "scheduled", "waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.scheduled = False
+        self.waiting: list[tuple[ASGIHTTPConnection, Request]] = []
+
+    @classmethod
+    def for_running_loop(cls) -> _ReaderStarter:
+        loop = asyncio.get_running_loop()
+        starter: _ReaderStarter | None = getattr(_starters, "starter", None)
+        if starter is None or starter.loop is not loop:
+            starter = _starters.starter = cls(loop)
+        return starter
+
+    def watch(self, connection: ASGIHTTPConnection, request: Request) -> None:
+        self.waiting.append((connection, request))
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self._start_readers, context=_WATCH_CONTEXT)
+
+    def forget(self, connection: ASGIHTTPConnection) -> None:
+        """``connection`` is done; a finished one left in the list (another
+        request began after it) is skipped when the callback runs."""
+        waiting = self.waiting
+        if waiting and waiting[-1][0] is connection:
+            waiting.pop()
+
+    def _start_readers(self) -> None:
+        self.scheduled = False
+        waiting, self.waiting = self.waiting, []
+        for connection, request in waiting:
+            if not connection._done:
+                connection._start_pump(request)
+
+
+#: The starter of the event loop running in each thread.
+_starters = threading.local()
 
 
 def under_root_path(path: str, root_path: str) -> bool:
@@ -152,7 +203,7 @@ class ASGIHTTPConnection:
     # The connection holds no reference to its request (the request's body
     # source refers back to the connection): without a cycle, both are
     # freed as soon as the request is done.
-    __slots__ = ("_receive", "_send", "_state", "_task", "app", "scope")
+    __slots__ = ("_done", "_receive", "_send", "_state", "_task", "app", "scope")
 
     _send: ASGISendCallable
     _task: asyncio.Task[Any] | None
@@ -163,6 +214,7 @@ class ASGIHTTPConnection:
         self._state: _BodyState | None = None
         #: Set by :meth:`__call__`: the body is then read from it on demand.
         self._receive: ASGIReceiveCallable | None = None
+        self._done = False  # the handler finished: no reader to start
 
     def _body_state(self) -> _BodyState:
         state = self._state
@@ -178,9 +230,8 @@ class ASGIHTTPConnection:
         self._receive = receive
         request = self._create_request_from_scope(send)
         self._task = asyncio.current_task()
-        watch = asyncio.get_running_loop().call_soon(
-            self._start_pump, request, context=_WATCH_CONTEXT
-        )
+        starter = _ReaderStarter.for_running_loop()
+        starter.watch(self, request)
         try:
             await self.handle_request(request, send)
         except asyncio.CancelledError:
@@ -195,7 +246,8 @@ class ASGIHTTPConnection:
                 return  # the client went away; nothing left to answer
             raise
         finally:
-            watch.cancel()
+            self._done = True
+            starter.forget(self)
             state = self._state
             if state is not None and state.pump is not None:
                 state.pump.cancel()

@@ -450,6 +450,84 @@ async def test_disconnect_cancels_waiting_handler(app: Quart) -> None:
     assert sent == []
 
 
+async def test_disconnect_cancels_each_of_concurrent_waiting_handlers(
+    app: Quart,
+) -> None:
+    """The readers of requests begun in the same turn of the event loop are
+    started together, and each one's client going away cancels its own
+    handler only."""
+    events: list[str] = []
+    waiting = {name: asyncio.Event() for name in ("a", "b", "c")}
+
+    @app.get("/slow/<name>")
+    async def slow(name: str) -> str:
+        try:
+            waiting[name].set()
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            events.append(f"cancelled {name}")
+            raise
+        return "too late"
+
+    @app.get("/quick/<name>")
+    async def quick(name: str) -> str:
+        await waiting[name].wait()
+        return f"quick {name}"
+
+    def receive_for(leaves: bool, name: str) -> ASGIReceiveCallable:
+        messages: list[Message] = [{"type": "http.request", "body": b""}]
+
+        async def receive() -> Message:
+            if messages:
+                return messages.pop()
+            await waiting[name].wait()
+            if leaves:
+                return {"type": "http.disconnect"}
+            await asyncio.sleep(30)  # stays until the response is sent
+            raise AssertionError("unreachable")
+
+        return receive
+
+    sent: dict[str, list[Message]] = {"a": [], "b": [], "c": []}
+
+    def send_for(name: str) -> ASGISendCallable:
+        async def send(message: Message) -> None:
+            sent[name].append(message)
+
+        return send
+
+    async with asyncio.timeout(5):
+        await asyncio.gather(
+            app(make_scope("/slow/a"), receive_for(True, "a"), send_for("a")),
+            app(make_scope("/quick/a"), receive_for(False, "a"), send_for("b")),
+            app(make_scope("/slow/c"), receive_for(True, "c"), send_for("c")),
+        )
+    assert sorted(events) == ["cancelled a", "cancelled c"]
+    assert sent["a"] == [] and sent["c"] == []
+    assert body_of(sent["b"]) == b"quick a"
+
+
+async def test_requests_awaited_back_to_back_leave_no_callbacks(app: Quart) -> None:
+    """A driver that awaits requests one after another, never letting the
+    event loop run its callbacks, is left with at most one pending callback,
+    not one per request (asyncio's loop keeps them in ``_ready``)."""
+    loop = asyncio.get_running_loop()
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    before = len(loop._ready)  # type: ignore[attr-defined]
+    for _ in range(200):
+        await app(make_scope("/text"), receive, send)
+    assert len(loop._ready) <= before + 1  # type: ignore[attr-defined]
+    assert body_of(sent).count(b"hello") == 200
+
+
 async def test_disconnect_during_streamed_response(app: Quart) -> None:
     closed = asyncio.Event()
 
