@@ -318,7 +318,7 @@ class Quart(Pipeline, Lifespan, App):
         or a tuple ``(body, status)``, ``(body, headers)`` or
         ``(body, status, headers)``.
         """
-        return self._make_response(rv)
+        return self._response_from_return_value(rv)
 
     # -- teardown -----------------------------------------------------------
     async def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:

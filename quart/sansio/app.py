@@ -716,9 +716,10 @@ class App(URLMatcher, Scaffold):
             namespace.update(processor())
         return namespace
 
-    def _make_response(self, rv: Any) -> Response:
-        """:meth:`make_response`'s work, which never waits: the pipeline
-        calls it directly unless ``make_response`` is overridden."""
+    def _response_from_return_value(self, rv: Any) -> Response:
+        """The conversion behind :meth:`~quart.Quart.make_response`, which
+        never awaits (so it lives here, with the rest of the app that does
+        no I/O)."""
         status = headers = None
         if isinstance(rv, tuple):
             length = len(rv)
