@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import threading
 from collections import deque
 from collections.abc import Coroutine
 from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import ClassVar
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
@@ -64,42 +64,30 @@ class _ReaderStarter:
 
     __slots__ = ("loop", "scheduled", "waiting")
 
+    #: The starter of the loop that last began a request (a thread running
+    #: another loop makes its own).
+    last: ClassVar[_ReaderStarter | None] = None
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.scheduled = False
+        #: The requests begun since the callback last ran; one that
+        #: finishes before it runs takes itself off the end (see
+        #: :meth:`ASGIHTTPConnection.__call__`), and any other finished one
+        #: is skipped.
         self.waiting: list[tuple[ASGIHTTPConnection, Request]] = []
 
-    @classmethod
-    def for_running_loop(cls) -> _ReaderStarter:
-        loop = asyncio.get_running_loop()
-        starter: _ReaderStarter | None = getattr(_starters, "starter", None)
-        if starter is None or starter.loop is not loop:
-            starter = _starters.starter = cls(loop)
-        return starter
-
-    def watch(self, connection: ASGIHTTPConnection, request: Request) -> None:
-        self.waiting.append((connection, request))
-        if not self.scheduled:
-            self.scheduled = True
-            self.loop.call_soon(self._start_readers, context=_WATCH_CONTEXT)
-
-    def forget(self, connection: ASGIHTTPConnection) -> None:
-        """``connection`` is done; a finished one left in the list (another
-        request began after it) is skipped when the callback runs."""
-        waiting = self.waiting
-        if waiting and waiting[-1][0] is connection:
-            waiting.pop()
-
-    def _start_readers(self) -> None:
+    def start_readers(self) -> None:
+        """The loop callback: start the readers of the requests still being
+        handled."""
         self.scheduled = False
-        waiting, self.waiting = self.waiting, []
+        waiting = self.waiting
+        if not waiting:
+            return  # the common case: they all finished without waiting
+        self.waiting = []
         for connection, request in waiting:
             if not connection._done:
                 connection._start_pump(request)
-
-
-#: The starter of the event loop running in each thread.
-_starters = threading.local()
 
 
 def under_root_path(path: str, root_path: str) -> bool:
@@ -230,8 +218,14 @@ class ASGIHTTPConnection:
         self._receive = receive
         request = self._create_request_from_scope(send)
         self._task = asyncio.current_task()
-        starter = _ReaderStarter.for_running_loop()
-        starter.watch(self, request)
+        loop = asyncio.get_running_loop()
+        starter = _ReaderStarter.last
+        if starter is None or starter.loop is not loop:
+            starter = _ReaderStarter.last = _ReaderStarter(loop)
+        starter.waiting.append((self, request))
+        if not starter.scheduled:
+            starter.scheduled = True
+            loop.call_soon(starter.start_readers, context=_WATCH_CONTEXT)
         try:
             await self.handle_request(request, send)
         except asyncio.CancelledError:
@@ -247,7 +241,9 @@ class ASGIHTTPConnection:
             raise
         finally:
             self._done = True
-            starter.forget(self)
+            waiting = starter.waiting
+            if waiting and waiting[-1][0] is self:
+                waiting.pop()
             state = self._state
             if state is not None and state.pump is not None:
                 state.pump.cancel()
