@@ -96,9 +96,9 @@ class BaseRequestWebsocket(SansIORequest):
     @property
     def blueprint(self) -> str | None:
         """The full dotted name of the blueprint the endpoint belongs to."""
-        endpoint = self.endpoint
-        if endpoint is not None and "." in endpoint:
-            return endpoint.rpartition(".")[0]
+        rule = self.url_rule
+        if rule is not None and "." in rule.endpoint:
+            return rule.endpoint.rpartition(".")[0]  # type: ignore[no-any-return]
         return None
 
     @property
