@@ -180,7 +180,8 @@ class Quart(Pipeline, Lifespan, App):
         steps = ctx._steps = self._steps_for(ctx.request.blueprint)
         rv: Any
         try:
-            rv = await self._before_view(steps, ctx) if steps.before_view else None
+            before_view = steps.before_view
+            rv = None if before_view is None else await before_view(ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
@@ -197,18 +198,6 @@ class Quart(Pipeline, Lifespan, App):
         return await self._run_before(
             ctx._steps or self._steps_for(ctx.request.blueprint), ctx.request
         )
-
-    async def _before_view(
-        self, steps: Steps, ctx: RequestContext | WebsocketContext
-    ) -> ResponseReturnValue | None:
-        """The steps before the view (see :attr:`Steps.before_view
-        <quart.pipeline.Steps.before_view>`); the first answer ends the
-        request."""
-        for step in steps.before_view:
-            rv = await step(ctx)
-            if rv is not None:
-                return rv  # type: ignore[no-any-return]
-        return None
 
     async def _run_before(
         self, steps: Steps, connection: Request | Websocket
@@ -432,7 +421,8 @@ class Quart(Pipeline, Lifespan, App):
         rv: Any
         try:
             try:
-                rv = await self._before_view(steps, ctx) if steps.before_view else None
+                before_view = steps.before_view
+                rv = None if before_view is None else await before_view(ctx)
                 if rv is None:
                     rv = await self.dispatch_websocket(ctx)
             except asyncio.CancelledError:

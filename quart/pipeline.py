@@ -16,6 +16,7 @@ the request flow that runs the steps is in :mod:`quart.app`.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -146,10 +147,12 @@ class Steps(NamedTuple):
     after: tuple[Callable[[Any], Awaitable[Any]], ...]
     teardown: tuple[Callable[[BaseException | None], Awaitable[Any]], ...]
     context_processors: tuple[Callable[[], Awaitable[dict[str, Any]]], ...]
-    #: Before the view, given the context: the ``request_started`` signal,
-    #: the plugins' started hooks, ``preprocess_request`` (or the websocket
-    #: twins). The first answer is the response and skips the view.
-    before_view: tuple[Callable[[Any], Awaitable[Any]], ...]
+    #: What runs before the view, given the context: the
+    #: ``request_started`` signal, the plugins' started hooks,
+    #: ``preprocess_request`` (or the websocket twins), those with work. The
+    #: answer, if not ``None``, is the response and the view is skipped.
+    #: One step is called as it is, several through :func:`first_answer`.
+    before_view: Callable[[Any], Awaitable[Any]] | None
     #: ``process_response`` (``postprocess_websocket``) if it has work
     #: whatever the request; a request's own work (``after_this_request``
     #: functions, a session to save) calls it too.
@@ -160,6 +163,17 @@ class Steps(NamedTuple):
     do_teardown: Callable[[BaseException | None], Awaitable[Any]] | None
     #: The plugins' teardown hooks, which ``do_teardown`` calls.
     plugin_teardown: tuple[Callable[..., Any], ...]
+
+
+async def first_answer(
+    steps: tuple[Callable[[Any], Awaitable[Any]], ...], ctx: Any
+) -> Any:
+    """Await each step with ``ctx`` until one answers (not ``None``)."""
+    for step in steps:
+        rv = await step(ctx)
+        if rv is not None:
+            return rv
+    return None
 
 
 class Pipeline(_AppBase):
@@ -318,7 +332,13 @@ class Pipeline(_AppBase):
             after=after,
             teardown=teardown,
             context_processors=outer_to_inner(self.template_context_processors),
-            before_view=tuple(before_view),
+            before_view=(
+                None
+                if not before_view
+                else before_view[0]
+                if len(before_view) == 1
+                else functools.partial(first_answer, tuple(before_view))
+            ),
             postprocess=self._method_step(protocol.postprocess, bool(after)),
             finished=tuple(finished),
             do_teardown=self._method_step(

@@ -127,7 +127,45 @@ async def test_steps_hold_only_what_has_work(app: Quart) -> None:
     its own steps, app hooks first."""
     assert (await app.test_client().get("/")).status_code == 200
     steps = app._steps_for(None)
-    assert steps.before_view == () and steps.finished == ()
+    assert steps.before_view is None and steps.finished == ()
     assert steps.postprocess is None
     assert steps.do_teardown is None
     assert app._appcontext_teardown is None
+
+
+async def test_steps_before_the_view_run_in_order_until_one_answers(
+    app: Quart,
+) -> None:
+    """The started signal, a plugin's started hook and the before-request
+    functions run in that order; the first answer is the response, and
+    what comes after it (and the view) does not run."""
+    from quart import hookimpl
+
+    calls: list[str] = []
+
+    class Started:
+        @hookimpl
+        def quart_request_started(self, request: Any) -> Any:
+            calls.append("plugin")
+            return "from the plugin" if request.args.get("stop") else None
+
+    app.plugins.enable(Started())
+
+    @app.before_request
+    async def before() -> None:
+        calls.append("before")
+
+    def started(sender: Quart, **_: Any) -> None:
+        calls.append("signal")
+
+    client = app.test_client()
+    with request_started.connected_to(started, app):
+        response = await client.get("/")
+        assert await response.get_data() == b"ok"
+        assert calls == ["signal", "plugin", "before"]
+        calls.clear()
+        response = await client.get("/?stop=1")
+        assert await response.get_data() == b"from the plugin"
+        assert calls == ["signal", "plugin"]
+    steps = app._steps_for(None)
+    assert steps.before_view is not None  # the plugin and the before function

@@ -51,7 +51,7 @@ async def test_the_quickstart_hello_app_has_no_metrics_route() -> None:
     assert "prometheus" not in hello.extensions
     response = await hello.test_client().get("/metrics")
     assert response.status_code == 404
-    assert hello._steps_for(None).before_view == ()  # no per-request cost either
+    assert hello._steps_for(None).before_view is None  # no per-request cost either
 
 
 def test_quart_routes_of_the_hello_app_lists_no_metrics() -> None:
