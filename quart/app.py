@@ -44,7 +44,7 @@ from .pipeline import HTTP
 from .pipeline import PIPELINE_METHODS
 from .pipeline import WEBSOCKET
 from .pipeline import Pipeline
-from .pipeline import Steps
+from .pipeline import run_before
 from .plugins import call_each
 from .routing import QuartRule
 from .sansio.app import App
@@ -195,25 +195,8 @@ class Quart(Pipeline, Lifespan, App):
         first, then outer to inner blueprint); the first non-``None`` value
         they return ends the request."""
         ctx = request_context or _cv_request.get()
-        return await self._run_before(
-            ctx._steps or self._steps_for(ctx.request.blueprint), ctx.request
-        )
-
-    async def _run_before(
-        self, steps: Steps, connection: Request | Websocket
-    ) -> ResponseReturnValue | None:
-        """URL value preprocessors, then before functions until one answers
-        (what :meth:`preprocess_request` and :meth:`preprocess_websocket`
-        do)."""
-        if steps.url_value_preprocessors:
-            endpoint, view_args = connection.endpoint, connection.view_args
-            for preprocessor in steps.url_value_preprocessors:
-                preprocessor(endpoint, view_args)
-        for func in steps.before:
-            rv = await func()
-            if rv is not None:
-                return rv  # type: ignore[no-any-return]
-        return None
+        steps = ctx._steps or self._steps_for(ctx.request.blueprint)
+        return await run_before(steps.url_value_preprocessors, steps.before, ctx)  # type: ignore[no-any-return]
 
     async def dispatch_request(
         self, request_context: RequestContext | None = None
@@ -447,9 +430,8 @@ class Quart(Pipeline, Lifespan, App):
         first, then outer to inner blueprint); the first non-``None`` value
         they return refuses the handshake (or, once accepted, ends it)."""
         ctx = websocket_context or _cv_websocket.get()
-        return await self._run_before(
-            ctx._steps or self._steps_for(ctx.websocket.blueprint, True), ctx.websocket
-        )
+        steps = ctx._steps or self._steps_for(ctx.websocket.blueprint, True)
+        return await run_before(steps.url_value_preprocessors, steps.before, ctx)  # type: ignore[no-any-return]
 
     async def dispatch_websocket(
         self, websocket_context: WebsocketContext | None = None

@@ -165,6 +165,27 @@ class Steps(NamedTuple):
     plugin_teardown: tuple[Callable[..., Any], ...]
 
 
+async def run_before(
+    url_value_preprocessors: tuple[
+        Callable[[str | None, dict[str, Any] | None], None], ...
+    ],
+    before: tuple[Callable[[], Awaitable[Any]], ...],
+    ctx: Any,
+) -> Any:
+    """What ``preprocess_request`` and ``preprocess_websocket`` do: the URL
+    value preprocessors, then the before functions until one answers."""
+    if url_value_preprocessors:
+        connection = ctx._connection
+        endpoint, view_args = connection.endpoint, connection.view_args
+        for preprocessor in url_value_preprocessors:
+            preprocessor(endpoint, view_args)
+    for func in before:
+        rv = await func()
+        if rv is not None:
+            return rv
+    return None
+
+
 async def first_answer(
     steps: tuple[Callable[[Any], Awaitable[Any]], ...], ctx: Any
 ) -> Any:
@@ -235,16 +256,17 @@ class Pipeline(_AppBase):
             # compiled with.
             self.jinja_env.cache.clear()
 
+    def _replaced(self, name: str) -> bool:
+        """Whether the pipeline method ``name`` is not the app's own: a
+        subclass, a patch or the instance replaced it."""
+        return name in vars(self) or (
+            getattr(type(self), name) is not self._pipeline_defaults.get(name)
+        )
+
     def _method_step(self, name: str, has_work: bool) -> Any:
         """The bound pipeline method ``name`` if it has work or was
-        replaced (by a subclass, a patch or on the instance), else
-        ``None``."""
-        method = getattr(self, name)
-        if has_work or name in vars(self):
-            return method
-        if getattr(type(self), name) is not self._pipeline_defaults.get(name):
-            return method
-        return None
+        replaced, else ``None``."""
+        return getattr(self, name) if has_work or self._replaced(name) else None
 
     def _hook_callers(self, name: str) -> tuple[Callable[..., Any], ...]:
         """The implementations of the per-request hook ``name`` (one of
@@ -310,11 +332,14 @@ class Pipeline(_AppBase):
             before_view.append(
                 lambda ctx: call_until_answer(started_hooks, self, ctx._connection)
             )
-        preprocess = self._method_step(
-            protocol.preprocess, bool(before or url_value_preprocessors)
-        )
-        if preprocess is not None:
-            before_view.append(preprocess)
+        if self._replaced(protocol.preprocess):
+            before_view.append(getattr(self, protocol.preprocess))
+        elif before or url_value_preprocessors:
+            # What the app's own preprocess_request would do, without the
+            # call to it.
+            before_view.append(
+                functools.partial(run_before, url_value_preprocessors, before)
+            )
         finished: list[Callable[[Any, Any], Awaitable[Any]]] = []
         if protocol.finished.receivers:
             finished.append(
