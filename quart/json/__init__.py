@@ -38,12 +38,6 @@ __all__ = [
 _appless_encoders = _EncoderCache()
 
 
-def _app_provider() -> JSONProvider | None:
-    """The current app's JSON provider, or ``None`` outside an app context."""
-    ctx = _cv_app.get(None)
-    return None if ctx is None else ctx.app.json
-
-
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise ``obj`` to a JSON string.
 
@@ -51,8 +45,9 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     :class:`~quart.json.provider.DefaultJSONProvider` (extra types, sorted
     keys, ASCII output). Keyword arguments are those of :func:`json.dumps`.
     """
-    provider = _app_provider()
-    if provider is not None:
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        provider: JSONProvider = ctx.app.json
         return provider.dumps(obj, **kwargs)
     return _appless_encoders.dumps(obj, _default, True, True, kwargs)
 
@@ -62,8 +57,9 @@ def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
 
     Uses ``current_app.json.dump`` in an app context, else :func:`dumps`.
     """
-    provider = _app_provider()
-    if provider is not None:
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        provider: JSONProvider = ctx.app.json
         provider.dump(obj, fp, **kwargs)
     else:
         fp.write(_appless_encoders.dumps(obj, _default, True, True, kwargs))
@@ -74,8 +70,9 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
 
     Uses ``current_app.json.loads`` in an app context, else :func:`json.loads`.
     """
-    provider = _app_provider()
-    if provider is not None:
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        provider: JSONProvider = ctx.app.json
         return provider.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
 
@@ -85,8 +82,9 @@ def load(fp: IO[AnyStr], **kwargs: Any) -> Any:
 
     Uses ``current_app.json.load`` in an app context, else :func:`json.load`.
     """
-    provider = _app_provider()
-    if provider is not None:
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        provider: JSONProvider = ctx.app.json
         return provider.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
 
