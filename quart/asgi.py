@@ -7,9 +7,9 @@ then called with ``receive`` and ``send`` (:attr:`Quart.asgi_http_class
 the app in the calling task and reads the client's messages beside it with
 ``handle_messages``, so that a client going away cancels the handler. That
 reader is a task, and to keep fast requests free of it, it is started only
-for the requests still being handled when the event loop next runs its
-callbacks (:class:`_ReaderStarter`): a request that completes without
-waiting on I/O never creates it.
+for the requests still being handled :data:`READER_DELAY` after they began
+(:class:`_ReaderStarter`): a request that completes sooner never creates
+it.
 """
 
 from __future__ import annotations
@@ -50,16 +50,21 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 #: The message reader needs no request context; sharing one avoids a copy
 #: per request.
 _WATCH_CONTEXT = contextvars.Context()
+#: Seconds a request may run before its message reader starts: a client that
+#: goes away is noticed within this time, and a request that finishes
+#: sooner (most requests that wait on I/O, a database or another service)
+#: never pays for the reader task.
+READER_DELAY = 0.05
 
 
 class _ReaderStarter:
     """Starts the message readers of the HTTP requests still being handled
-    when its event loop next runs its callbacks.
+    :data:`READER_DELAY` after they began.
 
-    One loop callback serves all the requests begun since the last one,
-    instead of a callback per request: under load that is one per turn of
-    the loop, and a driver that never lets the loop turn (awaiting requests
-    one after the other) leaves nothing behind.
+    One timer serves all the requests begun while it is pending, instead of
+    a callback per request, and a request that finishes first takes itself
+    out: a driver that awaits requests one after the other without letting
+    the loop run leaves nothing behind.
     """
 
     __slots__ = ("loop", "scheduled", "waiting")
@@ -71,11 +76,9 @@ class _ReaderStarter:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.scheduled = False
-        #: The requests begun since the callback last ran; one that
-        #: finishes before it runs takes itself off the end (see
-        #: :meth:`ASGIHTTPConnection.__call__`), and any other finished one
-        #: is skipped.
-        self.waiting: list[tuple[ASGIHTTPConnection, Request]] = []
+        #: The requests begun since the callback last ran and not finished
+        #: (a request takes itself out when it finishes).
+        self.waiting: dict[ASGIHTTPConnection, Request] = {}
 
     def start_readers(self) -> None:
         """The loop callback: start the readers of the requests still being
@@ -84,10 +87,9 @@ class _ReaderStarter:
         waiting = self.waiting
         if not waiting:
             return  # the common case: they all finished without waiting
-        self.waiting = []
-        for connection, request in waiting:
-            if not connection._done:
-                connection._start_pump(request)
+        self.waiting = {}
+        for connection, request in waiting.items():
+            connection._start_pump(request)
 
 
 def under_root_path(path: str, root_path: str) -> bool:
@@ -191,7 +193,7 @@ class ASGIHTTPConnection:
     # The connection holds no reference to its request (the request's body
     # source refers back to the connection): without a cycle, both are
     # freed as soon as the request is done.
-    __slots__ = ("_done", "_receive", "_send", "_state", "_task", "app", "scope")
+    __slots__ = ("_receive", "_send", "_state", "_task", "app", "scope")
 
     _send: ASGISendCallable
     _task: asyncio.Task[Any] | None
@@ -202,7 +204,6 @@ class ASGIHTTPConnection:
         self._state: _BodyState | None = None
         #: Set by :meth:`__call__`: the body is then read from it on demand.
         self._receive: ASGIReceiveCallable | None = None
-        self._done = False  # the handler finished: no reader to start
 
     def _body_state(self) -> _BodyState:
         state = self._state
@@ -222,10 +223,10 @@ class ASGIHTTPConnection:
         starter = _ReaderStarter.last
         if starter is None or starter.loop is not loop:
             starter = _ReaderStarter.last = _ReaderStarter(loop)
-        starter.waiting.append((self, request))
+        starter.waiting[self] = request
         if not starter.scheduled:
             starter.scheduled = True
-            loop.call_soon(starter.start_readers, context=_WATCH_CONTEXT)
+            loop.call_later(READER_DELAY, starter.start_readers, context=_WATCH_CONTEXT)
         try:
             await self.handle_request(request, send)
         except asyncio.CancelledError:
@@ -240,10 +241,7 @@ class ASGIHTTPConnection:
                 return  # the client went away; nothing left to answer
             raise
         finally:
-            self._done = True
-            waiting = starter.waiting
-            if waiting and waiting[-1][0] is self:
-                waiting.pop()
+            starter.waiting.pop(self, None)
             state = self._state
             if state is not None and state.pump is not None:
                 state.pump.cancel()
