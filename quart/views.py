@@ -56,19 +56,30 @@ class View:
                     **kwargs
                 )
 
-        if cls.decorators:
-            view.__name__ = name
-            view.__module__ = cls.__module__
-            for decorator in cls.decorators:
-                view = decorator(view)
-
-        view.view_class = cls  # type: ignore[attr-defined]
-        view.__name__ = name
-        view.__doc__ = cls.__doc__
-        view.__module__ = cls.__module__
-        view.methods = cls.methods  # type: ignore[attr-defined]
-        view.provide_automatic_options = cls.provide_automatic_options  # type: ignore[attr-defined]
+        # Rebinding ``view`` makes the function above read ``view_class``
+        # from the decorated function, as Flask's does.
+        view = finish_view_function(cls, name, view)  # type: ignore[assignment]
         return view
+
+
+def finish_view_function(cls: type[View], name: str, view: Any) -> RouteCallable:
+    """What :meth:`View.as_view` does to the function it made for ``cls``:
+    apply the class's ``decorators`` (first listed, innermost) and set the
+    attributes Flask sets (``view_class``, the name, ``methods``, ...).
+    Public so that a variant of ``as_view`` (the Flask shim's, for sync
+    views) finishes its functions the same way."""
+    if cls.decorators:
+        view.__name__ = name
+        view.__module__ = cls.__module__
+        for decorator in cls.decorators:
+            view = decorator(view)
+    view.view_class = cls
+    view.__name__ = name
+    view.__doc__ = cls.__doc__
+    view.__module__ = cls.__module__
+    view.methods = cls.methods
+    view.provide_automatic_options = cls.provide_automatic_options
+    return view  # type: ignore[no-any-return]
 
 
 class MethodView(View):

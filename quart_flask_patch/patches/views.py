@@ -9,6 +9,7 @@ from typing import Any
 
 from quart.sync import is_async_callable
 from quart.views import View
+from quart.views import finish_view_function
 
 
 def apply() -> None:
@@ -35,17 +36,9 @@ def apply() -> None:
             def view(**kwargs: Any) -> Any:
                 return instance.dispatch_request(**kwargs)
 
-        if cls.decorators:
-            view.__name__ = name
-            view.__module__ = cls.__module__
-            for decorator in cls.decorators:
-                view = decorator(view)
-        view.view_class = cls  # type: ignore[attr-defined]
-        view.__name__ = name
-        view.__doc__ = cls.__doc__
-        view.__module__ = cls.__module__
-        view.methods = cls.methods  # type: ignore[attr-defined]
-        view.provide_automatic_options = cls.provide_automatic_options  # type: ignore[attr-defined]
+        # Rebinding ``view`` makes the function above read ``view_class``
+        # from the decorated function, as Flask's does.
+        view = finish_view_function(cls, name, view)
         return view
 
     View.as_view = classmethod(as_view)  # type: ignore[assignment]
