@@ -127,7 +127,13 @@ class NullSession(SecureCookieSession):
         )
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+    __ior__ = _fail
     del _fail
+
+    def __init__(self, initial: Any = None) -> None:
+        # Nothing can change it, so it needs no update callback: one made
+        # for every request of an app without a secret key stays cheap.
+        dict.__init__(self, initial or ())
 
 
 class SessionInterface:

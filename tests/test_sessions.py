@@ -672,8 +672,10 @@ async def test_no_secret_key_reading_works(app: Quart) -> None:
         lambda s: s.pop("a", None),
         lambda s: s.clear(),
         lambda s: setattr(s, "permanent", True),
+        lambda s: s.__ior__({"a": 1}),
+        lambda s: s.popitem(),
     ],
-    ids=["setitem", "update", "setdefault", "pop", "clear", "permanent"],
+    ids=["setitem", "update", "setdefault", "pop", "clear", "permanent", "ior", "popitem"],
 )
 async def test_no_secret_key_writing_raises(app: Quart, write: Any) -> None:
     app.secret_key = None
