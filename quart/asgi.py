@@ -255,13 +255,21 @@ class ASGIHTTPConnection:
         self._send = send
         scope = self.scope
         root_path, path = scope_path(scope)
-        source = None if self._receive is None else self._next_chunk
-        # The limits now, from the app: the body may be made where no app
-        # context is (by handle_messages).
-        config = self.app.config
+        app = self.app
+        if self._receive is None:
+            # The body is pushed in by handle_messages, where no app context
+            # may be: it takes the app's limits now.
+            source = None
+            max_content_length = app.config["MAX_CONTENT_LENGTH"]
+            body_timeout = app.config["BODY_TIMEOUT"]
+        else:
+            # Read on demand, in the app's context: the limits are looked up
+            # then (and only if the body is read).
+            source = self._next_chunk
+            max_content_length = body_timeout = None
         # HTTP/2 and later: server push and early hints, where supported.
-        extensions = scope.get("extensions") or ()
-        request = self.app.request_class(
+        extensions = scope.get("extensions")
+        request = app.request_class(
             scope["method"],
             scope.get("scheme", "http"),
             path,
@@ -270,15 +278,17 @@ class ASGIHTTPConnection:
             root_path,
             scope.get("http_version", "1.1"),
             scope,
-            max_content_length=config["MAX_CONTENT_LENGTH"],
-            body_timeout=config["BODY_TIMEOUT"],
+            max_content_length=max_content_length,
+            body_timeout=body_timeout,
             body=source,
             send_push_promise=(
-                self._send_push_promise if "http.response.push" in extensions else None
+                self._send_push_promise
+                if extensions and "http.response.push" in extensions
+                else None
             ),
             send_early_hints=(
                 self._send_early_hints
-                if "http.response.early_hint" in extensions
+                if extensions and "http.response.early_hint" in extensions
                 else None
             ),
         )

@@ -89,13 +89,14 @@ def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """werkzeug :class:`~werkzeug.datastructures.Headers` as ASGI header
     pairs: lower-case names, latin-1 bytes. A non-ASCII ``Location`` is
     turned into a URI first, as werkzeug does."""
-    encoded = []
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == "location":
-            value = iri_to_uri(value)
-        encoded.append((lowered.encode("latin-1"), value.encode("latin-1")))
-    return encoded
+    return [
+        (
+            lowered.encode("latin-1"),
+            (iri_to_uri(value) if lowered == "location" else value).encode("latin-1"),
+        )
+        for name, value in headers
+        for lowered in [name.lower()]
+    ]
 
 
 # -- tasks ------------------------------------------------------------------------

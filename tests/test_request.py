@@ -69,6 +69,43 @@ async def _asgi(
 
 
 # -- attributes derived from the scope ---------------------------------------
+@pytest.mark.parametrize(
+    ("method", "path", "root_path", "server", "client"),
+    [
+        ("GET", "/a/b", "", ("127.0.0.1", 8000), ("10.0.0.1", 5000)),
+        ("post", "//x", "/root/", None, None),
+    ],
+)
+def test_sansio_attributes_are_werkzeugs(
+    method: str,
+    path: str,
+    root_path: str,
+    server: tuple[str, int] | None,
+    client: tuple[str, int] | None,
+) -> None:
+    """The request sets werkzeug's sans-IO attributes itself: the same
+    names and values as werkzeug's own ``__init__`` would."""
+    from werkzeug.datastructures import Headers
+    from werkzeug.sansio.request import Request as SansIORequest
+
+    from quart.wrappers import Request
+
+    headers = Headers([("Host", "example.com")])
+    scope: dict[str, Any] = {"server": server, "client": client}
+    ours = Request(method, "https", path, b"q=1", headers, root_path, "1.1", scope)
+    werkzeugs = SansIORequest(
+        method,
+        "https",
+        server,
+        root_path,
+        path,
+        b"q=1",
+        headers,
+        client[0] if client else None,
+    )
+    expected = vars(werkzeugs)
+    assert {name: getattr(ours, name) for name in expected} == expected
+
 
 
 async def test_args_multi_values_and_types(app: Quart, client: QuartClient) -> None:

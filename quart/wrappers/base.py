@@ -61,18 +61,19 @@ class BaseRequestWebsocket(SansIORequest):
         http_version: str,
         scope: Scope,
     ) -> None:
+        # werkzeug's sans-IO attributes, set here as its __init__ sets them
+        # (tests/test_wrappers.py checks they stay the same) without the
+        # extra call on every request.
+        self.method = method.upper()
+        self.scheme = scheme
         server = scope.get("server")
+        self.server = tuple(server) if server else None  # type: ignore[assignment]
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = query_string
+        self.headers = headers
         client = scope.get("client")
-        super().__init__(
-            method,
-            scheme,
-            tuple(server) if server else None,
-            root_path,
-            path,
-            query_string,
-            headers,
-            client[0] if client else None,
-        )
+        self.remote_addr = client[0] if client else None
         self.http_version = http_version
         self.scope = scope
 

@@ -132,6 +132,6 @@ def headers_from_pairs(
     headers' own. The pairs must already be valid: ``str`` names and values
     without CR, LF or NUL (parsed by the server, or built and checked by the
     caller), since nothing here looks at them."""
-    headers = cls()
+    headers = object.__new__(cls)  # werkzeug's __init__ would only set _list
     headers._list = pairs
     return headers

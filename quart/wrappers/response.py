@@ -328,11 +328,14 @@ class Response(SansIOResponse):
             # are new and known to be valid, so werkzeug's lookups and
             # checks are skipped.
             data = response.encode() if type(response) is str else response
-            content_type = (
-                self._default_content_type()
-                if mimetype is None
-                else _content_type_for(mimetype)
-            )
+            if mimetype is not None:
+                content_type = _content_type_for(mimetype)
+            else:
+                cached = self._default_content_type_cache
+                if cached is not None and cached[0] == self.default_mimetype:
+                    content_type = cached[1]
+                else:
+                    content_type = self._default_content_type()
             length = str(len(data))
             self._headers = headers_from_pairs(
                 [("Content-Type", content_type), ("Content-Length", length)]
