@@ -237,7 +237,12 @@ class Quart(Pipeline, Lifespan, App):
         """
         ctx = request_context or _cv_request.get()
         steps = ctx._steps or self._steps_for(ctx.request.blueprint)
-        response = await self.make_response(rv)
+        make_response = steps.make_response
+        response = (
+            self._response_from_return_value(rv)
+            if make_response is None
+            else await make_response(rv)
+        )
         try:
             postprocess = steps.postprocess
             if postprocess is None and (

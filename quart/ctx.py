@@ -225,20 +225,21 @@ class _ConnectionContext(_PushedInAsyncWith):
     _var: ContextVar[Any]
     _kind = "connection"
     _websocket = False
+    #: The app's compiled steps for this connection, once dispatched.
+    _steps: Steps | None = None
 
     def __init__(
         self, app: Quart, connection: Any, session: SessionMixin | None = None
     ) -> None:
         self.app = app
         self._connection = connection
-        self.url_adapter: MapAdapter | None = None
+        self.url_adapter: MapAdapter | None
         try:
             self.url_adapter = app.create_url_adapter(connection)
         except HTTPException as error:
+            self.url_adapter = None
             connection.routing_exception = error
         self.session: SessionMixin | None = session
-        #: The app's compiled steps for this connection, once dispatched.
-        self._steps: Steps | None = None
         self._tokens: list[tuple[Token[Any], AppContext | None]] = []
 
     def match_request(self) -> None:
@@ -307,13 +308,14 @@ class RequestContext(_ConnectionContext):
     __slots__ = ("request",)
     _var = _cv_request
     _kind = "request"
+    #: The flashed messages, once read in this request.
+    flashes: list[tuple[str, Any]] | None = None
 
     def __init__(
         self, app: Quart, request: Request, session: SessionMixin | None = None
     ) -> None:
         super().__init__(app, request, session)
         self.request = request
-        self.flashes: list[tuple[str, Any]] | None = None
         self._after_request_functions: list[
             Callable[[Response], Awaitable[Response]]
         ] = []

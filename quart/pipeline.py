@@ -44,6 +44,7 @@ else:
 #: or an instance attribute replaced is always called; the app's own is
 #: left out of the steps when it has nothing to do.
 PIPELINE_METHODS = (
+    "make_response",
     "preprocess_request",
     "process_response",
     "do_teardown_request",
@@ -153,6 +154,10 @@ class Steps(NamedTuple):
     #: answer, if not ``None``, is the response and the view is skipped.
     #: One step is called as it is, several through :func:`first_answer`.
     before_view: Callable[[Any], Awaitable[Any]] | None
+    #: ``make_response`` if a subclass, a patch or the instance replaced it;
+    #: ``None`` for the app's own, whose conversion never awaits and is
+    #: called without a coroutine.
+    make_response: Callable[[Any], Awaitable[Any]] | None
     #: ``process_response`` (``postprocess_websocket``) if it has work
     #: whatever the request; a request's own work (``after_this_request``
     #: functions, a session to save) calls it too.
@@ -364,6 +369,7 @@ class Pipeline(_AppBase):
                 if len(before_view) == 1
                 else functools.partial(first_answer, tuple(before_view))
             ),
+            make_response=self._method_step("make_response", False),
             postprocess=self._method_step(protocol.postprocess, bool(after)),
             finished=tuple(finished),
             do_teardown=self._method_step(

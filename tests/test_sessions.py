@@ -675,7 +675,16 @@ async def test_no_secret_key_reading_works(app: Quart) -> None:
         lambda s: s.__ior__({"a": 1}),
         lambda s: s.popitem(),
     ],
-    ids=["setitem", "update", "setdefault", "pop", "clear", "permanent", "ior", "popitem"],
+    ids=[
+        "setitem",
+        "update",
+        "setdefault",
+        "pop",
+        "clear",
+        "permanent",
+        "ior",
+        "popitem",
+    ],
 )
 async def test_no_secret_key_writing_raises(app: Quart, write: Any) -> None:
     app.secret_key = None

@@ -720,6 +720,8 @@ class App(URLMatcher, Scaffold):
         """The conversion behind :meth:`~quart.Quart.make_response`, which
         never awaits (so it lives here, with the rest of the app that does
         no I/O)."""
+        if type(rv) is str:  # the most common return value, checked first
+            return self.response_class(rv)
         status = headers = None
         if isinstance(rv, tuple):
             length = len(rv)

@@ -67,7 +67,7 @@ class BaseRequestWebsocket(SansIORequest):
         self.method = method.upper()
         self.scheme = scheme
         server = scope.get("server")
-        self.server = tuple(server) if server else None  # type: ignore[assignment]
+        self.server = tuple(server) if server else None
         self.root_path = root_path.rstrip("/")
         self.path = "/" + path.lstrip("/")
         self.query_string = query_string
