@@ -107,7 +107,6 @@ def test_sansio_attributes_are_werkzeugs(
     assert {name: getattr(ours, name) for name in expected} == expected
 
 
-
 async def test_args_multi_values_and_types(app: Quart, client: QuartClient) -> None:
     @app.get("/")
     async def index() -> Any:
