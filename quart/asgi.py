@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 #: Request body bytes the message reader buffers ahead of the handler.
 BODY_BUFFER_SIZE = 256 * 1024
-_NO_BODY_STATUSES = frozenset({204, 304})
+#: The statuses whose responses have no body (RFC 9110 6.4.1).
+_NO_BODY_STATUSES = frozenset({*range(100, 200), 204, 304})
 #: The message reader needs no request context; sharing one avoids a copy
 #: per request.
 _WATCH_CONTEXT = contextvars.Context()
@@ -218,8 +219,8 @@ class ASGIHTTPConnection:
         :meth:`handle_messages` beside it once the handler waits on I/O."""
         self._receive = receive
         request = self._create_request_from_scope(send)
-        self._task = asyncio.current_task()
         loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task(loop)
         starter = _ReaderStarter.last
         if starter is None or starter.loop is not loop:
             starter = _ReaderStarter.last = _ReaderStarter(loop)
@@ -355,16 +356,12 @@ class ASGIHTTPConnection:
         except ValueError as error:  # UnicodeEncodeError included
             await self._send_server_error(send, error)
             return
-        if status == 204 or status < 200:  # no body, so no length (RFC 9110 8.6)
+        if status < 200 or status == 204:  # no body, so no length (RFC 9110 8.6)
             headers = [pair for pair in headers if pair[0] != b"content-length"]
         await send(
             {"type": "http.response.start", "status": status, "headers": headers}
         )
-        if (
-            self.scope["method"] == "HEAD"
-            or status in _NO_BODY_STATUSES
-            or 100 <= status < 200
-        ):
+        if status in _NO_BODY_STATUSES or self.scope["method"] == "HEAD":
             await send({"type": "http.response.body", "body": b""})
             return
         body = response.response

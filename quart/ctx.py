@@ -106,11 +106,12 @@ class _PushedInAsyncWith:
 class AppContext(_PushedInAsyncWith):
     """Makes ``current_app`` and ``g`` available."""
 
+    _url_adapter: MapAdapter | Any | None = _sentinel
+
     def __init__(self, app: Quart) -> None:
         self.app = app
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._tokens: list[Token[AppContext]] = []
-        self._url_adapter: MapAdapter | Any | None = _sentinel
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -258,18 +259,19 @@ class _ConnectionContext(_PushedInAsyncWith):
             connection.routing_exception = error
 
     async def push(self) -> None:
+        app = self.app
         app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = self.app.app_context()
+        if app_ctx is None or app_ctx.app is not app:
+            app_ctx = app.app_context()
             await app_ctx.push()
         else:
             app_ctx = None
         self._tokens.append((self._var.set(self), app_ctx))
         if self.session is None:
-            interface = self.app.session_interface
-            session = await interface.open_session(self.app, self._connection)
+            interface = app.session_interface
+            session = await interface.open_session(app, self._connection)
             if session is None:
-                session = await interface.make_null_session(self.app)
+                session = await interface.make_null_session(app)
             self.session = session
         if self.url_adapter is not None and self._connection.url_rule is None:
             self.match_request()

@@ -133,7 +133,8 @@ class NullSession(SecureCookieSession):
     def __init__(self, initial: Any = None) -> None:
         # Nothing can change it, so it needs no update callback: one made
         # for every request of an app without a secret key stays cheap.
-        dict.__init__(self, initial or ())
+        if initial:
+            dict.__init__(self, initial)
 
 
 class SessionInterface:

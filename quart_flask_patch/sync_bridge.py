@@ -30,6 +30,7 @@ from types import FrameType
 from typing import Any
 from typing import TypeVar
 
+from quart.globals import ContextProxy
 from quart.sync import await_sync
 from quart.sync import in_worker_thread
 
@@ -40,16 +41,29 @@ ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 ASYNC_FLAGS |= inspect.CO_ITERABLE_COROUTINE
 
 
+#: The frames between a caller and the property it reads through one of
+#: Quart's proxies (``request.form``): the caller is the frame before.
+PROXY_CODES = frozenset(
+    {ContextProxy.__getattribute__.__code__, ContextProxy.__setattr__.__code__}
+)
+
+
 def caller_is_async(
-    _getframe: Callable[[int], FrameType] = sys._getframe, _flags: int = ASYNC_FLAGS
+    _getframe: Callable[[int], FrameType] = sys._getframe,
+    _flags: int = ASYNC_FLAGS,
+    _proxy_codes: frozenset[Any] = PROXY_CODES,
 ) -> bool:
     """Whether the caller of the function calling this one may ``await``
     (its code is a coroutine or an async generator): that caller gets the
     awaitable, any other the value. Two frames up, as this function's own
-    frame is the first. Pass no arguments: the defaults only make the two
-    names local, which keeps this cheaper than the inline check it replaces
-    (it runs on every sync-or-async call)."""
-    return (_getframe(2).f_code.co_flags & _flags) != 0
+    frame is the first, or three when the call came through a proxy
+    (:class:`quart.globals.ContextProxy`). Pass no arguments: the defaults
+    only make the names local, which keeps this cheap (it runs on every
+    sync-or-async call)."""
+    frame = _getframe(2)
+    if frame.f_code in _proxy_codes:
+        frame = frame.f_back  # type: ignore[assignment]
+    return (frame.f_code.co_flags & _flags) != 0
 
 
 class SyncCallError(RuntimeError):

@@ -637,3 +637,46 @@ async def test_teardown_signal_and_plugin_errors_are_isolated(
         assert (await app.test_client().get("/")).status_code == 200
     assert ran == ["signal", "plugin", "later plugin"]
     assert len([r for r in caplog.records if r.exc_info]) == 2
+
+
+# -- the proxies -------------------------------------------------------------
+def test_unbound_proxies_raise_werkzeugs_errors() -> None:
+    from werkzeug.local import LocalProxy
+
+    for proxy in (current_app, g, request, session, websocket):
+        assert isinstance(proxy, LocalProxy)
+        with pytest.raises(RuntimeError, match="outside of"):
+            proxy.anything  # noqa: B018
+        with pytest.raises(RuntimeError, match="outside of"):
+            proxy.anything = 1
+        assert "unbound" in repr(proxy)
+        assert not bool(proxy)
+
+
+async def test_proxies_read_and_set_through_the_current_object(app: Quart) -> None:
+    app.secret_key = "secret"
+    async with app.test_request_context("/path?q=1", method="POST"):
+        real_request = request._get_current_object()  # type: ignore[attr-defined]
+        assert request.method == "POST"
+        assert request.args["q"] == "1"
+        assert request.__class__ is type(real_request)
+        assert isinstance(request, app.request_class)
+        assert request == real_request
+        request._note = "private names too"  # type: ignore[attr-defined]
+        assert real_request._note == "private names too"
+
+        g.user = "alice"
+        assert g.user == "alice"
+        assert "user" in g
+        assert g.get("missing", 1) == 1
+        assert getattr(g, "missing", None) is None
+        assert not hasattr(g, "missing")
+        with pytest.raises(AttributeError, match="missing"):
+            g.missing  # noqa: B018
+        del g.user
+        assert "user" not in g
+
+        session["n"] = 1
+        assert session["n"] == 1
+        assert session.get("n") == 1
+        assert current_app.name == app.name
