@@ -28,6 +28,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 
+from .lifespan import freeze_startup_heap
 from .utils import decode_headers as decode_headers
 from .utils import encode_headers as encode_headers
 from .wrappers.response import DEFAULT_TIMEOUT
@@ -843,6 +844,8 @@ class ASGILifespan:
                         {"type": "lifespan.startup.failed", "message": _describe(error)}
                     )
                     return
+                if self.app.config["GC_FREEZE_AT_STARTUP"]:
+                    freeze_startup_heap()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 try:

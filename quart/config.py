@@ -71,6 +71,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "BODY_TIMEOUT": 60,
     "RESPONSE_TIMEOUT": 60,
     "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
+    # Leave the start-up heap out of garbage collections (once per process).
+    "GC_FREEZE_AT_STARTUP": True,
 }
 
 

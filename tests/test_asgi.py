@@ -876,3 +876,49 @@ async def test_websocket_outside_root_path_is_refused_with_404(app: Quart) -> No
     outside = await call_websocket(app, websocket_scope("/ws", root_path="/bob"), [])
     assert outside[0]["type"] == "websocket.http.response.start"
     assert outside[0]["status"] == 404
+
+
+_FREEZE_SCRIPT = """
+import asyncio, gc, sys
+from quart import Quart
+
+calls = []
+freeze = gc.freeze
+gc.freeze = lambda: (calls.append(1), freeze())
+
+async def main(flag):
+    for name in ("first", "second"):
+        app = Quart(name)
+        app.config["GC_FREEZE_AT_STARTUP"] = flag
+        async with app.test_app():
+            pass
+    print(len(calls), gc.get_freeze_count())
+
+asyncio.run(main(sys.argv[1] == "on"))
+"""
+
+
+@pytest.mark.parametrize(("flag", "freezes"), [("on", 1), ("off", 0)])
+def test_lifespan_startup_freezes_the_heap_once_per_process(
+    flag: str, freezes: int
+) -> None:
+    """With GC_FREEZE_AT_STARTUP the first startup leaves the objects alive
+    then out of garbage collections, and a later one does not freeze again;
+    without it nothing is frozen. In a fresh interpreter: freezing is per
+    process."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _FREEZE_SCRIPT, flag],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    calls, frozen = map(int, result.stdout.split())
+    assert calls == freezes
+    if freezes:
+        assert frozen > 1000  # the interpreter's, quart's and the app's objects
+    else:
+        assert frozen == 0
