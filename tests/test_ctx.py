@@ -649,6 +649,12 @@ def test_unbound_proxies_raise_werkzeugs_errors() -> None:
             proxy.anything  # noqa: B018
         with pytest.raises(RuntimeError, match="outside of"):
             proxy.anything = 1
+        with pytest.raises(RuntimeError, match="outside of"):
+            proxy["key"]  # type: ignore[index]
+        with pytest.raises(RuntimeError, match="outside of"):
+            proxy["key"] = 1  # type: ignore[index]
+        with pytest.raises(RuntimeError, match="outside of"):
+            "key" in proxy  # type: ignore[operator]  # noqa: B015
         assert "unbound" in repr(proxy)
         assert not bool(proxy)
 
@@ -679,4 +685,9 @@ async def test_proxies_read_and_set_through_the_current_object(app: Quart) -> No
         session["n"] = 1
         assert session["n"] == 1
         assert session.get("n") == 1
+        assert "n" in session
+        del session["n"]
+        assert "n" not in session
+        with pytest.raises(KeyError):
+            session["n"]
         assert current_app.name == app.name
