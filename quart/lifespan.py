@@ -38,21 +38,19 @@ else:
 _startup_heap_frozen = False
 
 
-def freeze_startup_heap() -> bool:
+def freeze_startup_heap() -> None:
     """Collect garbage, then leave every object alive now (modules, the app,
     its routes and templates) out of later collections with
     :func:`gc.freeze`; once per process. A full collection then scans only
     what requests made, instead of the whole start-up heap, which adds its
     time (about 10 ms for a small app) to every request in flight. Called
     by the ASGI lifespan after startup when ``GC_FREEZE_AT_STARTUP`` is
-    true; returns whether this call froze the heap."""
+    true."""
     global _startup_heap_frozen
-    if _startup_heap_frozen:
-        return False
-    _startup_heap_frozen = True
-    gc.collect()
-    gc.freeze()
-    return True
+    if not _startup_heap_frozen:
+        _startup_heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 class Lifespan(_AppBase):

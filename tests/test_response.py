@@ -1077,3 +1077,21 @@ def test_raise_if_invalid_range(begin: int, end: int, valid: bool) -> None:
 
 def test_default_timeout_is_ellipsis_as_in_quart() -> None:
     assert Response(b"").timeout is ...
+
+
+def test_default_mimetype_of_a_subclass_and_after_a_change() -> None:
+    """Each class's default Content-Type follows its ``default_mimetype``,
+    even when a subclass or a later assignment changes it."""
+    from quart import Response
+
+    class TextResponse(Response):
+        default_mimetype = "text/plain"
+
+    assert Response("a").headers["Content-Type"] == "text/html; charset=utf-8"
+    assert TextResponse("a").headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert Response("a").headers["Content-Type"] == "text/html; charset=utf-8"
+    TextResponse.default_mimetype = "application/octet-stream"
+    assert TextResponse("a").headers["Content-Type"] == "application/octet-stream"
+    TextResponse.default_mimetype = None
+    assert "Content-Type" not in TextResponse("a").headers
+    assert Response("a").headers["Content-Type"] == "text/html; charset=utf-8"

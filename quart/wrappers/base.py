@@ -62,7 +62,7 @@ class BaseRequestWebsocket(SansIORequest):
         scope: Scope,
     ) -> None:
         # werkzeug's sans-IO attributes, set here as its __init__ sets them
-        # (tests/test_wrappers.py checks they stay the same) without the
+        # (tests/test_request.py checks they stay the same) without the
         # extra call on every request.
         self.method = method.upper()
         self.scheme = scheme

@@ -328,14 +328,11 @@ class Response(SansIOResponse):
             # are new and known to be valid, so werkzeug's lookups and
             # checks are skipped.
             data = response.encode() if type(response) is str else response
-            if mimetype is not None:
-                content_type = _content_type_for(mimetype)
-            else:
-                cached = self._default_content_type_cache
-                if cached is not None and cached[0] == self.default_mimetype:
-                    content_type = cached[1]
-                else:
-                    content_type = self._default_content_type()
+            content_type = (
+                self._default_content_type()
+                if mimetype is None
+                else _content_type_for(mimetype)
+            )
             length = str(len(data))
             self._headers = headers_from_pairs(
                 [("Content-Type", content_type), ("Content-Length", length)]
@@ -388,13 +385,13 @@ class Response(SansIOResponse):
 
     @classmethod
     def _default_content_type(cls) -> str | None:
-        """``default_mimetype`` with its charset, computed once per class."""
-        cached = cls.__dict__.get("_default_content_type_cache")
+        """``default_mimetype`` with its charset, computed once per value: a
+        subclass with another ``default_mimetype`` caches its own."""
+        cached = cls._default_content_type_cache
         if cached is None or cached[0] != cls.default_mimetype:
             mimetype = cls.default_mimetype
             value = get_content_type(mimetype, "utf-8") if mimetype else None
-            cached = (mimetype, value)
-            cls._default_content_type_cache = cached
+            cached = cls._default_content_type_cache = (mimetype, value)
         return cached[1]
 
     @property
