@@ -1,0 +1,41 @@
+"""The in-process benchmarks still run and still check every answer: each
+workload's responses are verified after its timed run (a wrong one exits
+with status 1), so this catches a benchmark that rotted or an app that
+answers a workload wrongly. Our app and the raw ASGI floor only: Starlette
+is a benchmark-only dependency. Timings are not looked at."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    ("script", "workloads"),
+    [
+        (
+            "bench_asgi.py",
+            ["hello", "hello-plugin", "json", "form", "template", "hooks", "session"],
+        ),
+        ("bench_websocket.py", ["pingpong", "pipelined", "connect"]),
+    ],
+)
+def test_benchmark_runs_and_checks_every_workload(
+    script: str, workloads: list[str]
+) -> None:
+    command = [sys.executable, str(BENCHMARKS / script), "--apps", "quart,raw"]
+    result = subprocess.run(
+        [*command, "-n", "50", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=BENCHMARKS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for workload in workloads:
+        assert workload in result.stdout
