@@ -276,7 +276,7 @@ class ASGIHTTPConnection:
             scope.get("scheme", "http"),
             path,
             scope.get("query_string", b""),
-            decode_headers(scope["headers"]),
+            None,  # read from the scope when first used
             root_path,
             scope.get("http_version", "1.1"),
             scope,
@@ -572,7 +572,7 @@ class ASGIWebsocketConnection:
             path,
             scope.get("query_string", b""),
             scope.get("scheme", "ws"),
-            decode_headers(scope["headers"]),
+            None,  # read from the scope when first used
             root_path,
             scope.get("http_version", "1.1"),
             list(scope.get("subprotocols") or ()),

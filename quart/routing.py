@@ -132,15 +132,8 @@ class URLMatcher:
             if (trusted_hosts := config["TRUSTED_HOSTS"]) is not None:
                 request.trusted_hosts = trusted_hosts  # checked on every request
             else:
-                # The first Host header, as headers.get("host"), read from
-                # werkzeug's list directly: it is usually the first pair.
-                host = None
-                for name, value in request.headers._list:
-                    if name.lower() == "host":
-                        host = value
-                        break
                 key = (
-                    host,
+                    request._host_header(),
                     request.server,
                     request.scheme,
                     request.root_path,

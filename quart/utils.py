@@ -38,7 +38,7 @@ from .sync import await_sync
 from .sync import is_async_callable
 from .sync import run_sync
 from .sync import run_sync_iterable
-from .wrappers.headers import headers_from_pairs
+from .wrappers.headers import decode_headers as decode_headers
 
 if TYPE_CHECKING:
     from .typing import Event
@@ -77,14 +77,6 @@ def file_path_to_path(*paths: FilePath) -> Path:
 
 
 # -- ASGI header lists ------------------------------------------------------------
-def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
-    """ASGI header pairs (``bytes``, latin-1 as HTTP carries them) as
-    werkzeug :class:`~werkzeug.datastructures.Headers`."""
-    return headers_from_pairs(
-        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
-    )
-
-
 def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """werkzeug :class:`~werkzeug.datastructures.Headers` as ASGI header
     pairs: lower-case names, latin-1 bytes. A non-ASCII ``Location`` is

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from quart import Quart
 from quart import request
+from quart import url_for
 from quart.datastructures import FileStorage as QuartFileStorage
 from quart.testing import QuartClient
 
@@ -105,6 +106,86 @@ def test_sansio_attributes_are_werkzeugs(
     )
     expected = vars(werkzeugs)
     assert {name: getattr(ours, name) for name in expected} == expected
+
+
+async def test_headers_as_the_server_sent_them(app: Quart) -> None:
+    """Headers from the ASGI scope (decoded when first read) keep their
+    order, repeats and latin-1 values, whatever case the server used."""
+
+    @app.get("/")
+    async def index() -> Any:
+        return {
+            "pairs": list(request.headers.items()),
+            "custom": request.headers.get("x-custom"),
+            "host": request.host,
+            "url": url_for("index", _external=True),
+        }
+
+    status, body = await _asgi(
+        app,
+        "/",
+        headers=[(b"X-Custom", b"caf\xe9"), (b"x-multi", b"1"), (b"x-multi", b"2")],
+    )
+    assert status == 200
+    assert json.loads(body) == {
+        "pairs": [
+            ["host", "localhost"],
+            ["X-Custom", "caf\u00e9"],
+            ["x-multi", "1"],
+            ["x-multi", "2"],
+        ],
+        "custom": "caf\u00e9",
+        "host": "localhost",
+        "url": "http://localhost/",
+    }
+
+
+async def test_host_matching_with_a_server_host_header(app: Quart) -> None:
+    """Routing finds the Host header among the scope's pairs, in any case
+    and position, before anything else reads the headers."""
+    app.url_map.host_matching = True
+
+    @app.get("/", host="example.com")
+    async def index() -> str:
+        return "example"
+
+    scope_headers = [(b"accept", b"*/*"), (b"HOST", b"example.com")]
+    scope = http_scope("/", headers=scope_headers)
+    scope["headers"] = scope_headers  # no other Host header in front
+    messages: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        messages.append(message)
+
+    await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
+    assert messages[0]["status"] == 200
+    assert messages[1]["body"] == b"example"
+
+
+def test_request_without_headers_reads_the_scopes() -> None:
+    """``headers=None`` takes the scope's headers, decoded on first read;
+    headers given, or assigned later, are the request's own."""
+    from werkzeug.datastructures import Headers
+
+    from quart.wrappers import Request
+
+    scope: dict[str, Any] = {"headers": [(b"host", b"a.example"), (b"x-n", b"1")]}
+    from_scope = Request("GET", "http", "/", b"", None, "", "1.1", scope)
+    assert from_scope.headers == Headers([("host", "a.example"), ("x-n", "1")])
+    assert from_scope.headers is from_scope.headers  # decoded once
+    assert from_scope.host == "a.example"
+
+    given = Headers([("Host", "b.example")])
+    explicit = Request("GET", "http", "/", b"", given, "", "1.1", scope)
+    assert explicit.headers is given
+    assert explicit.host == "b.example"
+
+    replaced = Request("GET", "http", "/", b"", None, "", "1.1", scope)
+    replaced.headers = Headers([("Host", "c.example")])
+    assert replaced.host == "c.example"
 
 
 async def test_args_multi_values_and_types(app: Quart, client: QuartClient) -> None:

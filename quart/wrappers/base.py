@@ -14,6 +14,8 @@ from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.utils import cached_property
 
 from .. import json
+from .._lazy import lazy_attribute
+from .headers import decode_headers
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -37,11 +39,22 @@ class BaseRequestWebsocket(SansIORequest):
     """Built from plain values (method, scheme, path, ...); everything else
     is derived lazily by werkzeug.
 
+    :param headers: the request headers; ``None`` (as the ASGI layer
+        passes) takes ``scope["headers"]``, decoded when first read.
     :param scope: the ASGI scope, kept for extensions that need server
         specifics (``scope["extensions"]``, ``scope["state"]``).
     """
 
     json_module: Any = json
+
+    if not TYPE_CHECKING:  # typed as werkzeug's attribute, Headers
+
+        @lazy_attribute
+        def headers(self) -> Headers:
+            """``scope["headers"]`` decoded, for a request made without
+            headers (as the ASGI layer makes them): a request whose headers
+            nobody reads never decodes them."""
+            return decode_headers(self.scope["headers"])
 
     #: The matched rule, set by the app before dispatch.
     url_rule: QuartRule | None = None
@@ -56,7 +69,7 @@ class BaseRequestWebsocket(SansIORequest):
         scheme: str,
         path: str,
         query_string: bytes,
-        headers: Headers,
+        headers: Headers | None,
         root_path: str,
         http_version: str,
         scope: Scope,
@@ -71,11 +84,23 @@ class BaseRequestWebsocket(SansIORequest):
         self.root_path = root_path.rstrip("/")
         self.path = "/" + path.lstrip("/")
         self.query_string = query_string
-        self.headers = headers
+        if headers is not None:
+            self.headers = headers
         client = scope.get("client")
         self.remote_addr = client[0] if client else None
         self.http_version = http_version
         self.scope = scope
+
+    def _host_header(self) -> str | None:
+        """The first ``Host`` header, read without decoding the others if
+        the headers were not decoded yet (routing needs only this one)."""
+        headers = self.__dict__.get("headers")
+        if headers is not None:
+            return headers.get("host")  # type: ignore[no-any-return]
+        for raw_name, raw_value in self.scope["headers"]:
+            if raw_name.lower() == b"host":
+                return raw_value.decode("latin-1")  # type: ignore[no-any-return]
+        return None
 
     @cached_property
     def args(self) -> MultiDict[str, str]:

@@ -30,7 +30,12 @@ from typing import overload
 
 from werkzeug.datastructures import Headers
 
-__all__ = ["CheckedHeaders", "check_header_value", "headers_from_pairs"]
+__all__ = [
+    "CheckedHeaders",
+    "check_header_value",
+    "decode_headers",
+    "headers_from_pairs",
+]
 
 H = TypeVar("H", bound=Headers)
 
@@ -135,3 +140,11 @@ def headers_from_pairs(
     headers = object.__new__(cls)  # werkzeug's __init__ would only set _list
     headers._list = pairs
     return headers
+
+
+def decode_headers(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
+    """ASGI header pairs (``bytes``, latin-1 as HTTP carries them) as
+    werkzeug :class:`~werkzeug.datastructures.Headers`."""
+    return headers_from_pairs(
+        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+    )

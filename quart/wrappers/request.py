@@ -465,7 +465,7 @@ class Request(BaseRequestWebsocket):
         scheme: str,
         path: str,
         query_string: bytes,
-        headers: Headers,
+        headers: Headers | None,
         root_path: str,
         http_version: str,
         scope: Scope,

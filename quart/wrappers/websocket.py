@@ -143,7 +143,7 @@ class Websocket(BaseRequestWebsocket):
         path: str,
         query_string: bytes,
         scheme: str,
-        headers: Headers,
+        headers: Headers | None,
         root_path: str,
         http_version: str,
         subprotocols: list[str],
