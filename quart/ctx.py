@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from werkzeug.exceptions import HTTPException
 
+from ._lazy import lazy_attribute
 from .globals import _cv_app
 from .globals import _cv_request
 from .globals import _cv_websocket
@@ -110,8 +111,13 @@ class AppContext(_PushedInAsyncWith):
 
     def __init__(self, app: Quart) -> None:
         self.app = app
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._tokens: list[Token[AppContext]] = []
+
+    @lazy_attribute
+    def g(self) -> _AppCtxGlobals:
+        """The context's ``g``, made on first use: most requests never
+        touch it."""
+        return self.app.app_ctx_globals_class()
 
     @property
     def url_adapter(self) -> MapAdapter | None:
