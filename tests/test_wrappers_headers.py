@@ -7,6 +7,8 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from werkzeug.datastructures import Headers
 from werkzeug.sansio.response import Response as SansIOResponse
 
@@ -137,6 +139,30 @@ def test_checked_headers_behave_like_werkzeugs_for_valid_input() -> None:
     assert list(checked) == list(plain)
     assert checked == plain and plain == checked
     assert isinstance(checked.copy(), CheckedHeaders)
+
+
+_NAMES = st.sampled_from(["X-A", "x-a", "X-a", "Vary", "vary", "X-B"])
+_VALUES = st.one_of(st.text(alphabet="abc ;=", max_size=5), st.integers(0, 99))
+
+
+@given(
+    pairs=st.lists(st.tuples(_NAMES, st.text(alphabet="xyz", max_size=3)), max_size=6),
+    name=_NAMES,
+    value=_VALUES,
+)
+def test_checked_set_is_werkzeugs_set(
+    pairs: list[tuple[str, str]], name: str, value: str | int
+) -> None:
+    """``set`` keeps werkzeug's semantics: the first match is replaced in
+    place (with the new name's case), later ones removed, else appended."""
+    checked = CheckedHeaders(pairs)
+    plain = Headers(pairs)
+    checked.set(name, value)
+    plain.set(name, value)
+    assert list(checked) == list(plain)
+    checked[name] = value  # item assignment goes through set
+    plain[name] = value
+    assert list(checked) == list(plain)
 
 
 def test_checked_headers_refuse_formatted_option_values() -> None:

@@ -86,11 +86,29 @@ class CheckedHeaders(Headers):
             super().add(name, check_header_value(value))
 
     def set(self, key: str, value: Any, /, **kwargs: Any) -> None:
+        """Replace the first ``key`` header (in place, else add one at the
+        end) and remove the others, as werkzeug's ``set`` does.
+
+        The list is updated here rather than by werkzeug's ``set``, which
+        would convert and check the value again: an ``after_request``
+        function setting a header paid about twice as much for that.
+        """
         if kwargs:  # options are formatted by werkzeug: check the result
             probe = Headers()
             probe.add(key, value, **kwargs)
             value = probe[key]
-        super().set(_check_name(key), check_header_value(value))
+        name = _check_name(key)
+        text = check_header_value(value)
+        lowered = name.lower()
+        pairs = self._list
+        for index, (old_name, _) in enumerate(pairs):
+            if old_name.lower() == lowered:
+                pairs[index] = (name, text)
+                pairs[index + 1 :] = [
+                    pair for pair in pairs[index + 1 :] if pair[0].lower() != lowered
+                ]
+                return
+        pairs.append((name, text))
 
     @overload
     def __setitem__(self, key: str, value: Any) -> None: ...
