@@ -12,8 +12,8 @@ T = TypeVar("T")
 
 
 class lazy_attribute(Generic[T]):
-    """``func(instance)``, computed on the first read and stored in the
-    instance's ``__dict__``. This is a non-data descriptor, so the stored
+    """``func(instance)``, computed on the first read and stored as the
+    instance's attribute. This is a non-data descriptor, so the stored
     value shadows it: later reads are plain attribute reads, and assigning
     the attribute (before or after) simply sets it.
 
@@ -38,5 +38,8 @@ class lazy_attribute(Generic[T]):
     def __get__(self, instance: object | None, owner: type) -> T | lazy_attribute[T]:
         if instance is None:
             return self
-        value = instance.__dict__[self.name] = self.func(instance)
+        value = self.func(instance)
+        # Not instance.__dict__[...] = value: touching __dict__ would turn
+        # the instance's attributes into a real dict (slower to read).
+        setattr(instance, self.name, value)
         return value

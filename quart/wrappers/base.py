@@ -11,7 +11,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.request import Request as SansIORequest
-from werkzeug.utils import cached_property
 
 from .. import json
 from .._lazy import lazy_attribute
@@ -56,6 +55,11 @@ class BaseRequestWebsocket(SansIORequest):
             nobody reads never decodes them."""
             return decode_headers(self.scope["headers"])
 
+    #: Whether :attr:`headers` are (or will be) ``scope["headers"]``.
+    #: Reading the instance's ``__dict__`` to tell would turn its attributes
+    #: into a real dict, which makes every attribute read slower.
+    _headers_from_scope = True
+
     #: The matched rule, set by the app before dispatch.
     url_rule: QuartRule | None = None
     #: The matched URL variables.
@@ -86,26 +90,29 @@ class BaseRequestWebsocket(SansIORequest):
         self.query_string = query_string
         if headers is not None:
             self.headers = headers
+            self._headers_from_scope = False
         client = scope.get("client")
         self.remote_addr = client[0] if client else None
         self.http_version = http_version
         self.scope = scope
 
     def _host_header(self) -> str | None:
-        """The first ``Host`` header, read without decoding the others if
-        the headers were not decoded yet (routing needs only this one)."""
-        headers = self.__dict__.get("headers")
-        if headers is not None:
-            return headers.get("host")  # type: ignore[no-any-return]
+        """The first ``Host`` header; for headers from the scope, read from
+        the raw pairs without decoding the others (routing needs only this
+        one)."""
+        if not self._headers_from_scope:
+            return self.headers.get("host")
         for raw_name, raw_value in self.scope["headers"]:
             if raw_name.lower() == b"host":
                 return raw_value.decode("latin-1")  # type: ignore[no-any-return]
         return None
 
-    @cached_property
+    @lazy_attribute
     def args(self) -> MultiDict[str, str]:
         """The parsed query string; one that is not UTF-8 is a 400, not a
-        500 (werkzeug's parser decodes it strictly)."""
+        500 (werkzeug's parser decodes it strictly). Parsed on first read,
+        then a plain attribute (werkzeug's ``cached_property`` is a Python
+        call on every read)."""
         try:
             return SansIORequest.args.fget(self)  # type: ignore[attr-defined, no-any-return]
         except UnicodeDecodeError:
