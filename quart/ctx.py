@@ -138,8 +138,16 @@ class AppContext(_PushedInAsyncWith):
             await send_signal(appcontext_pushed, self.app)
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
+        last = len(self._tokens) == 1
+        await self._leave_app(self._tokens.pop(), last, exc)
+
+    async def _leave_app(
+        self, token: Token[Any], last: bool, exc: BaseException | None
+    ) -> None:
+        """Stop being the app context: the teardown functions if this ends
+        its last push, then the variable's reset and the signal."""
         try:
-            if len(self._tokens) == 1:
+            if last:
                 app = self.app
                 teardown = (
                     app._appcontext_teardown
@@ -152,7 +160,7 @@ class AppContext(_PushedInAsyncWith):
                     await teardown(exc)
         finally:
             current = _cv_app.get(None)
-            _cv_app.reset(self._tokens.pop())
+            _cv_app.reset(token)
         if current is not self:
             raise AssertionError(f"Popped wrong app context ({current!r} not {self!r})")
         if appcontext_popped.receivers:
@@ -184,7 +192,7 @@ class AppContext(_PushedInAsyncWith):
         ctx = self._connection_context(_cv_request)
         if ctx is None:
             raise RuntimeError("There is no request in this context.")
-        return ctx.request  # type: ignore[union-attr]
+        return ctx.request
 
     @property
     def websocket(self) -> Websocket:
@@ -192,7 +200,7 @@ class AppContext(_PushedInAsyncWith):
         ctx = self._connection_context(_cv_websocket)
         if ctx is None:
             raise RuntimeError("There is no websocket in this context.")
-        return ctx.websocket  # type: ignore[union-attr]
+        return ctx.websocket
 
     @property
     def session(self) -> SessionMixin:
@@ -215,41 +223,55 @@ class AppContext(_PushedInAsyncWith):
         if ctx is None:
             raise RuntimeError("There is no request or websocket in this context.")
         ctx._connection.routing_exception = None
-        ctx.match_request()
+        ctx._match_url()
 
     def copy(self) -> AppContext:
-        """A new context for the same app sharing ``g``."""
-        ctx = type(self)(self.app)
+        """A new app context for the same app sharing ``g`` (made by
+        ``app.app_context()``; a request context copies itself instead)."""
+        ctx = self.app.app_context()
         ctx.g = self.g
         return ctx
 
 
-class _ConnectionContext(_PushedInAsyncWith):
-    """What request and websocket contexts share: pushing one also pushes
-    the app's context if it is not active, opens the session and matches
-    the URL; popping the last push runs the teardown functions."""
+class _ConnectionContext(AppContext):
+    """What request and websocket contexts share: pushing one opens the
+    session and matches the URL; popping the last push runs the teardown
+    functions.
+
+    A connection context is an app context too (as in Flask 3.2): pushed
+    while no context of its app is active, it is also the app context
+    (``current_app``, ``g``), so a request makes one context object, not
+    two. Pushed inside an active context of its app (``async with
+    app.app_context():`` around a test request), it uses that one and its
+    ``g``, as in Flask 3.1.
+    """
 
     _var: ContextVar[Any]
     _kind = "connection"
     _websocket = False
     #: The app's compiled steps for this connection, once dispatched.
     _steps: Steps | None = None
+    # Plain attributes here, where the app context has properties that
+    # look them up.
+    url_adapter: MapAdapter | None = None
+    session: SessionMixin | None = None  # type: ignore[assignment]
 
     def __init__(
         self, app: Quart, connection: Any, session: SessionMixin | None = None
     ) -> None:
         self.app = app
         self._connection = connection
-        self.url_adapter: MapAdapter | None
         try:
             self.url_adapter = app.create_url_adapter(connection)
         except HTTPException as error:
-            self.url_adapter = None
             connection.routing_exception = error
-        self.session: SessionMixin | None = session
-        self._tokens: list[tuple[Token[Any], AppContext | None]] = []
+        if session is not None:
+            self.session = session
+        #: Per push: this context's variable token, and the app one's if
+        #: that push made it the app context.
+        self._pushes: list[tuple[Token[Any], Token[Any] | None]] = []
 
-    def match_request(self) -> None:
+    def _match_url(self) -> None:
         """Match the URL; a routing failure is stored, raised at dispatch."""
         assert self.url_adapter is not None
         connection = self._connection
@@ -266,13 +288,13 @@ class _ConnectionContext(_PushedInAsyncWith):
 
     async def push(self) -> None:
         app = self.app
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not app:
-            app_ctx = app.app_context()
-            await app_ctx.push()
-        else:
-            app_ctx = None
-        self._tokens.append((self._var.set(self), app_ctx))
+        active = _cv_app.get(None)
+        app_token = None
+        if active is None or active.app is not app:
+            app_token = _cv_app.set(self)  # the app context as well
+            if appcontext_pushed.receivers:
+                await send_signal(appcontext_pushed, app)
+        self._pushes.append((self._var.set(self), app_token))
         if self.session is None:
             interface = app.session_interface
             session = await interface.open_session(app, self._connection)
@@ -280,11 +302,11 @@ class _ConnectionContext(_PushedInAsyncWith):
                 session = await interface.make_null_session(app)
             self.session = session
         if self.url_adapter is not None and self._connection.url_rule is None:
-            self.match_request()
+            self._match_url()
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:
         try:
-            if len(self._tokens) == 1:
+            if len(self._pushes) == 1:
                 steps = self._steps or self.app._steps_for(
                     self._connection.blueprint, self._websocket
                 )
@@ -294,10 +316,10 @@ class _ConnectionContext(_PushedInAsyncWith):
                     await steps.do_teardown(exc)
         finally:
             current = self._var.get(None)
-            token, app_ctx = self._tokens.pop()
+            token, app_token = self._pushes.pop()
             self._var.reset(token)
-            if app_ctx is not None:
-                await app_ctx.pop(exc)
+            if app_token is not None:
+                await self._leave_app(app_token, True, exc)
         if current is not self:
             raise AssertionError(
                 f"Popped wrong {self._kind} context ({current!r} not {self!r})"
@@ -309,8 +331,8 @@ class _ConnectionContext(_PushedInAsyncWith):
 
 
 class RequestContext(_ConnectionContext):
-    """Makes ``request`` and ``session`` available; pushes an app context
-    too if the app's is not already active."""
+    """Makes ``request`` and ``session`` available, and ``current_app`` and
+    ``g`` if no context of the app is active already."""
 
     # A slot: the class has the attribute (as Quart's), reads stay fast.
     __slots__ = ("request",)
@@ -323,7 +345,7 @@ class RequestContext(_ConnectionContext):
         self, app: Quart, request: Request, session: SessionMixin | None = None
     ) -> None:
         super().__init__(app, request, session)
-        self.request = request
+        self.request = request  # type: ignore[misc]  # a slot, not the property
         self._after_request_functions: list[
             Callable[[Response], Awaitable[Response]]
         ] = []
@@ -333,9 +355,9 @@ class RequestContext(_ConnectionContext):
 
 
 class WebsocketContext(_ConnectionContext):
-    """Makes ``websocket`` and ``session`` available; pushes an app context
-    too if the app's is not already active. The websocket twin of
-    :class:`RequestContext`."""
+    """Makes ``websocket`` and ``session`` available, and ``current_app``
+    and ``g`` if no context of the app is active already. The websocket twin
+    of :class:`RequestContext`."""
 
     __slots__ = ("websocket",)
     _var = _cv_websocket
@@ -346,7 +368,7 @@ class WebsocketContext(_ConnectionContext):
         self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
     ) -> None:
         super().__init__(app, websocket, session)
-        self.websocket = websocket
+        self.websocket = websocket  # type: ignore[misc]  # a slot, not the property
         self._after_websocket_functions: list[
             Callable[[Response | None], Awaitable[Response | None]]
         ] = []
@@ -405,7 +427,7 @@ def copy_current_app_context(func: F) -> F:
         raise RuntimeError(
             "'copy_current_app_context' can only be used when an app context is active."
         )
-    app_ctx = app_ctx.copy()
+    app_ctx = AppContext.copy(app_ctx)  # the app context alone, in a request too
 
     @functools.wraps(func)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:

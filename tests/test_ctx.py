@@ -24,8 +24,12 @@ from quart.ctx import RequestContext
 from quart.ctx import WebsocketContext
 from quart.ctx import after_this_websocket
 from quart.globals import _cv_app
+from quart.globals import app_ctx
 from quart.hookspecs import hookimpl
+from quart.signals import appcontext_popped
+from quart.signals import appcontext_pushed
 from quart.signals import request_tearing_down
+from quart.testing import QuartClient
 from quart.testing import WebsocketResponseError
 
 
@@ -242,6 +246,91 @@ async def test_copy_current_app_context_sync_function(app: Quart) -> None:
             return f"{current_app.name}:{g.value}"
 
     assert await asyncio.wait_for(read(), timeout=2) == f"{app.name}:sync copied"
+
+
+async def test_copy_current_app_context_in_a_request_copies_the_app_context(
+    app: Quart, client: QuartClient
+) -> None:
+    """In a request, the copy is an app context alone: a background task
+    gets ``current_app`` and the request's ``g``, and pushing it does not
+    run the request's teardown a second time."""
+    torn: list[str] = []
+    seen: list[Any] = []
+
+    @app.teardown_request
+    async def request_done(exc: BaseException | None) -> None:
+        torn.append("request")
+
+    @app.get("/")
+    async def index() -> str:
+        g.user = "alice"
+
+        @copy_current_app_context
+        async def background() -> None:
+            seen.append((current_app.name, g.user))
+
+        await asyncio.wait_for(asyncio.create_task(background()), timeout=2)
+        return "ok"
+
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert seen == [(app.name, "alice")]
+    assert torn == ["request"]
+
+
+async def test_a_request_is_its_own_app_context(
+    app: Quart, client: QuartClient
+) -> None:
+    """Served without an active app context, a request provides one: the
+    app-context signals and teardown come once, around the request's own
+    steps, with ``current_app`` still set and the request gone."""
+    events: list[Any] = []
+
+    def pushed(sender: Quart, **_: Any) -> None:
+        events.append(("pushed", sender is app, has_request_context()))
+
+    def popped(sender: Quart, **_: Any) -> None:
+        events.append(("popped", sender is app, has_app_context()))
+
+    @app.teardown_request
+    async def request_done(exc: BaseException | None) -> None:
+        events.append(("teardown_request", request.path))
+
+    @app.teardown_appcontext
+    async def app_done(exc: BaseException | None) -> None:
+        events.append(("teardown_appcontext", current_app.name, has_request_context()))
+
+    @app.get("/page")
+    async def page() -> str:
+        events.append(("view", app_ctx.request is request._get_current_object()))
+        return "ok"
+
+    with appcontext_pushed.connected_to(pushed), appcontext_popped.connected_to(popped):
+        response = await client.get("/page")
+    assert response.status_code == 200
+    assert events == [
+        ("pushed", True, False),
+        ("view", True),
+        ("teardown_request", "/page"),
+        ("teardown_appcontext", app.name, False),
+        ("popped", True, False),
+    ]
+
+
+async def test_request_in_an_active_app_context_uses_it(app: Quart) -> None:
+    """A request context pushed inside an app context of its app shares
+    that context's ``g`` and leaves its teardown to it, as in Flask."""
+    torn: list[Any] = []
+    app.teardown_appcontext(torn.append)
+    async with app.app_context() as outer:
+        g.marker = "outer"
+        async with app.test_request_context("/"):
+            assert g.marker == "outer"
+            assert app_ctx._get_current_object() is outer
+            g.inner = True
+        assert torn == []
+        assert g.inner is True
+    assert torn == [None]
 
 
 def test_copy_current_app_context_outside_context_raises() -> None:
