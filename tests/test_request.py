@@ -188,6 +188,28 @@ def test_request_without_headers_reads_the_scopes() -> None:
     assert replaced.host == "c.example"
 
 
+def test_cached_request_properties_compute_once_and_stay_settable() -> None:
+    """werkzeug's cached request properties (``cookies``, ``host``, ...)
+    are computed on first read and kept, can be assigned, and are computed
+    again after ``del``, as werkzeug's ``cached_property`` allows."""
+    from werkzeug.datastructures import Headers
+
+    from quart.wrappers import Request
+
+    headers = Headers([("Host", "a.example"), ("Cookie", "a=1")])
+    req = Request("GET", "http", "/p", b"x=1", headers, "", "1.1", {})
+    assert req.cookies["a"] == "1"
+    assert req.cookies is req.cookies
+    assert req.args is req.args
+    assert req.url == "http://a.example/p?x=1"
+    req.host = "b.example"
+    assert req.host == "b.example"
+    headers["Cookie"] = "a=2"
+    assert req.cookies["a"] == "1"  # kept
+    del req.cookies
+    assert req.cookies["a"] == "2"  # computed again
+
+
 async def test_args_multi_values_and_types(app: Quart, client: QuartClient) -> None:
     @app.get("/")
     async def index() -> Any:

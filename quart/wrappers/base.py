@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.utils import cached_property
 
 from .. import json
 from .._lazy import lazy_attribute
@@ -152,3 +153,17 @@ class BaseRequestWebsocket(SansIORequest):
     def url_root(self) -> str:
         """Alias of :attr:`root_url`, as Flask names it."""
         return self.root_url
+
+
+# werkzeug's cached properties (cookies, host, url, accept_mimetypes, ...)
+# as lazy attributes: computed on first read, then plain attribute reads.
+# werkzeug's ``cached_property`` is a Python call on every read, and storing
+# through the instance's ``__dict__`` makes its other attributes slower too.
+for _name, _attribute in vars(SansIORequest).items():
+    if (
+        isinstance(_attribute, cached_property)
+        and _attribute.fget is not None
+        and _name not in vars(BaseRequestWebsocket)
+    ):
+        setattr(BaseRequestWebsocket, _name, lazy_attribute(_attribute.fget))
+del _name, _attribute
