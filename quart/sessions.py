@@ -4,6 +4,7 @@ session, cookie-compatible with Flask's (same signer, salt and tagged JSON).
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import zlib
@@ -25,8 +26,6 @@ from itsdangerous import BadTimeSignature
 from itsdangerous import SignatureExpired
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.encoding import base64_decode
-from itsdangerous.encoding import base64_encode
 from itsdangerous.encoding import bytes_to_int
 from itsdangerous.encoding import int_to_bytes
 from itsdangerous.encoding import want_bytes
@@ -339,6 +338,28 @@ def _vary_cookie(response: Response) -> None:
         response.headers.add("Vary", "Cookie")
 
 
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _b64encode(data: bytes) -> bytes:
+    """itsdangerous' ``base64_encode`` (URL-safe, unpadded) for bytes,
+    straight from :mod:`binascii` instead of through :mod:`base64`."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
+
+
+def _b64decode(data: bytes) -> bytes:
+    """itsdangerous' ``base64_decode`` for bytes, straight from
+    :mod:`binascii` (non-strict, as :mod:`base64` calls it): ``BadData`` if
+    it is not base64."""
+    try:
+        return binascii.a2b_base64(
+            data.translate(_FROM_URLSAFE) + b"=" * (-len(data) % 4)
+        )
+    except (TypeError, ValueError) as error:
+        raise BadData("Invalid base64-encoded data") from error
+
+
 class _SessionSerializer(URLSafeTimedSerializer):
     """itsdangerous' URL-safe timed serializer, with the session's two
     calls (``dumps(obj)`` and ``loads(s, max_age=...)``) done in a few steps.
@@ -348,8 +369,9 @@ class _SessionSerializer(URLSafeTimedSerializer):
     byte-for-byte Flask's. itsdangerous builds it through a dozen layered
     calls per step, which cost more than the rest of a request; here the
     keys are derived (by itsdangerous) and keyed into HMACs once, and each
-    call is a straight line over itsdangerous' own encoding helpers. Any
-    other use, or a customised signer, goes through itsdangerous unchanged.
+    call is a straight line over itsdangerous' integer helpers and its
+    base64 encoding done with :mod:`binascii`. Any other use, or a
+    customised signer, goes through itsdangerous unchanged.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -378,14 +400,14 @@ class _SessionSerializer(URLSafeTimedSerializer):
         data = self.serializer.dumps(obj).encode()
         compressed = zlib.compress(data)
         if len(compressed) < len(data) - 1:
-            payload = b"." + base64_encode(compressed)
+            payload = b"." + _b64encode(compressed)
         else:
-            payload = base64_encode(data)
-        timestamp = base64_encode(int_to_bytes(self._signer.get_timestamp()))
+            payload = _b64encode(data)
+        timestamp = _b64encode(int_to_bytes(self._signer.get_timestamp()))
         value = payload + b"." + timestamp
         mac = macs[0].copy()
         mac.update(value)
-        return (value + b"." + base64_encode(mac.digest())).decode()
+        return (value + b"." + _b64encode(mac.digest())).decode()
 
     def loads(  # type: ignore[override]
         self,
@@ -401,7 +423,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
         if not sep:
             raise BadSignature("No '.' found in value")
         try:
-            digest = base64_decode(signature)
+            digest = _b64decode(signature)
         except BadData:
             raise BadSignature("Invalid signature encoding", payload=value) from None
         for template in macs:
@@ -415,7 +437,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
         if not sep:
             raise BadTimeSignature("timestamp missing", payload=value)
         try:
-            signed_at = bytes_to_int(base64_decode(timestamp))
+            signed_at = bytes_to_int(_b64decode(timestamp))
         except Exception:
             raise BadTimeSignature("Malformed timestamp", payload=payload) from None
         if max_age is not None:
@@ -427,9 +449,9 @@ class _SessionSerializer(URLSafeTimedSerializer):
                 )
         try:
             if payload.startswith(b"."):
-                data = zlib.decompress(base64_decode(payload[1:]))
+                data = zlib.decompress(_b64decode(payload[1:]))
             else:
-                data = base64_decode(payload)
+                data = _b64decode(payload)
             return self.serializer.loads(data.decode())
         except Exception as error:
             raise BadPayload(

@@ -11,6 +11,9 @@ import zlib
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from itsdangerous import BadData
 from itsdangerous import BadPayload
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
@@ -162,3 +165,26 @@ def test_other_uses_go_through_itsdangerous(now: int, app: Quart) -> None:
     value, signed_at = ours.loads(cookie, max_age=MAX_AGE, return_timestamp=True)
     assert value == {"a": 1}
     assert int(signed_at.timestamp()) == now
+
+
+@given(st.binary(max_size=64))
+def test_base64_helpers_are_itsdangerous(data: bytes) -> None:
+    """The session's base64 steps give itsdangerous' results: encoding any
+    bytes, and decoding any bytes (base64 or not, with its BadData)."""
+    from itsdangerous.encoding import base64_decode
+    from itsdangerous.encoding import base64_encode
+
+    from quart.sessions import _b64decode
+    from quart.sessions import _b64encode
+
+    assert _b64encode(data) == base64_encode(data)
+    assert _b64decode(base64_encode(data)) == data
+    try:
+        expected: bytes | type[BadData] = base64_decode(data)
+    except BadData:
+        expected = BadData
+    try:
+        got: bytes | type[BadData] = _b64decode(data)
+    except BadData:
+        got = BadData
+    assert got == expected
