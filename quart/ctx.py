@@ -222,8 +222,7 @@ class AppContext(_PushedInAsyncWith):
         )
         if ctx is None:
             raise RuntimeError("There is no request or websocket in this context.")
-        ctx._connection.routing_exception = None
-        ctx._match_url()
+        ctx.match_request()
 
     def copy(self) -> AppContext:
         """A new app context for the same app sharing ``g`` (made by
@@ -270,6 +269,13 @@ class _ConnectionContext(AppContext):
         #: Per push: this context's variable token, and the app one's if
         #: that push made it the app context.
         self._pushes: list[tuple[Token[Any], Token[Any] | None]] = []
+
+    def match_request(self) -> None:
+        """Match this context's URL again (after a route was added, say),
+        storing the rule and values, or the routing error to raise at
+        dispatch."""
+        self._connection.routing_exception = None
+        self._match_url()
 
     def _match_url(self) -> None:
         """Match the URL; a routing failure is stored, raised at dispatch."""

@@ -537,6 +537,21 @@ async def test_app_context_match_request(app: Quart) -> None:
         assert ctx.request.routing_exception is None
 
 
+async def test_request_context_match_request_matches_itself(app: Quart) -> None:
+    """``match_request`` on a request context matches its own URL, pushed
+    or not, as Flask's does."""
+    ctx = app.test_request_context("/later")
+    assert ctx.request.endpoint is None  # matched when pushed
+
+    @app.route("/later")
+    async def later() -> str:
+        return "later"
+
+    ctx.match_request()
+    assert ctx.request.endpoint == "later"
+    assert ctx.request.routing_exception is None
+
+
 def test_context_classes_have_their_connection_attribute() -> None:
     assert hasattr(RequestContext, "request")
     assert hasattr(WebsocketContext, "websocket")
