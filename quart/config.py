@@ -111,6 +111,11 @@ class ConfigAttribute(property, Generic[T]):
         self.__name__ = name
         self.get_converter = get_converter
 
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        # ``__name__`` stays the config key (as Flask's); Python 3.13's
+        # property would rename it after the attribute.
+        pass
+
     if TYPE_CHECKING:
 
         @overload
