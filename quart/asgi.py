@@ -29,7 +29,6 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 
 from .lifespan import freeze_startup_heap
-from .utils import decode_headers as decode_headers
 from .utils import encode_headers as encode_headers
 from .wrappers.response import DEFAULT_TIMEOUT
 from .wrappers.response import DataBody

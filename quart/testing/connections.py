@@ -17,12 +17,12 @@ from typing import ClassVar
 
 from werkzeug.datastructures import Headers
 
-from ..asgi import decode_headers
 from ..asgi import scope_path
 from ..globals import _cv_app
 from ..globals import _cv_request
 from ..scaffold import _sentinel
 from ..signals import request_tearing_down
+from ..wrappers.headers import decode_headers
 from ..wrappers.websocket import WebsocketDisconnect
 from .utils import PRESERVE_CONTEXT_KEY
 from .utils import make_scope_and_body

@@ -24,10 +24,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.urls import iri_to_uri
 
-from ..asgi import decode_headers
 from ..asgi import scope_path
 from ..scaffold import _sentinel
 from ..wrappers import Body
+from ..wrappers.headers import decode_headers
 
 if TYPE_CHECKING:
     from ..app import Quart
