@@ -338,6 +338,14 @@ def _vary_cookie(response: Response) -> None:
         response.headers.add("Vary", "Cookie")
 
 
+#: The shortest session payload (serialized, in bytes) that is offered to
+#: zlib. Each ``zlib.compress`` call sets up about 256 KB of state, which
+#: cost more than the rest of a request that saves the session, and
+#: payloads shorter than this rarely come out shorter (a counter, a CSRF
+#: token, a flashed message do not). Shorter ones are stored as they are,
+#: which Flask and itsdangerous read as well.
+COMPRESS_FROM = 128
+
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
@@ -366,11 +374,13 @@ class _SessionSerializer(URLSafeTimedSerializer):
 
     The format is itsdangerous' own, ``payload.timestamp.signature``, with
     the payload zlib-compressed when that is shorter, so cookies stay
-    byte-for-byte Flask's. itsdangerous builds it through a dozen layered
-    calls per step, which cost more than the rest of a request; here the
-    keys are derived (by itsdangerous) and keyed into HMACs once, and each
-    call is a straight line over itsdangerous' integer helpers and its
-    base64 encoding done with :mod:`binascii`. Any other use, or a
+    byte-for-byte Flask's, except that a payload shorter than
+    :data:`COMPRESS_FROM` is not offered to zlib. itsdangerous builds it
+    through a dozen layered calls per step, which cost more than the rest
+    of a request; here the keys are derived (by itsdangerous) and keyed
+    into HMACs once, and each call is a straight line over itsdangerous'
+    integer helpers and its base64 encoding done with :mod:`binascii`.
+    Any other use, or a
     customised signer, goes through itsdangerous unchanged.
     """
 
@@ -398,7 +408,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
         if macs is None or salt is not None:
             return super().dumps(obj, salt)
         data = self.serializer.dumps(obj).encode()
-        compressed = zlib.compress(data)
+        compressed = zlib.compress(data) if len(data) >= COMPRESS_FROM else data
         if len(compressed) < len(data) - 1:
             payload = b"." + _b64encode(compressed)
         else:

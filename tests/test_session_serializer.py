@@ -100,6 +100,29 @@ def test_loads_reads_what_itsdangerous_writes(value: Any, now: int, app: Quart) 
     assert _outcome(_ours(app, keys), cookie)[0] == "ok"
 
 
+def test_short_payload_is_not_compressed_and_itsdangerous_reads_it(
+    now: int, app: Quart
+) -> None:
+    """Under ``COMPRESS_FROM`` bytes the payload is stored as it is, even
+    where zlib would shorten it (itsdangerous would compress this one);
+    from there on, cookies are itsdangerous' again."""
+    from quart.sessions import COMPRESS_FROM
+
+    keys = ["current"]
+    ours, reference = _ours(app, keys), _reference(keys)
+    short = {"a": "x" * 40}
+    assert len(session_json_serializer.dumps(short)) < COMPRESS_FROM
+    assert reference.dumps(short).startswith(".")  # itsdangerous compresses it
+    cookie = ours.dumps(short)
+    assert not cookie.startswith(".")
+    assert reference.loads(cookie, max_age=MAX_AGE) == short
+    assert ours.loads(cookie, max_age=MAX_AGE) == short
+
+    long = {"a": "x" * COMPRESS_FROM}
+    assert ours.dumps(long) == reference.dumps(long)
+    assert ours.dumps(long).startswith(".")
+
+
 def test_fallback_keys_verify_and_unknown_keys_do_not(now: int, app: Quart) -> None:
     old_cookie = _reference(["old"]).dumps({"a": 1})
     assert _outcome(_ours(app, ["new", "old"]), old_cookie) == ("ok", {"a": 1})
