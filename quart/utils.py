@@ -81,14 +81,28 @@ def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """werkzeug :class:`~werkzeug.datastructures.Headers` as ASGI header
     pairs: lower-case names, latin-1 bytes. A non-ASCII ``Location`` is
     turned into a URI first, as werkzeug does."""
+    names = _ENCODED_NAMES
     return [
         (
-            lowered.encode("latin-1"),
-            (iri_to_uri(value) if lowered == "location" else value).encode("latin-1"),
+            raw,
+            (iri_to_uri(value) if raw == b"location" else value).encode("latin-1"),
         )
         for name, value in headers
-        for lowered in [name.lower()]
+        for raw in [names.get(name) or _encode_name(name)]
     ]
+
+
+#: Header names as ASGI wants them (lower-case latin-1 bytes), by name: a
+#: response's names are mostly the same few.
+_ENCODED_NAMES: dict[str, bytes] = {}
+
+
+def _encode_name(name: str) -> bytes:
+    raw = name.lower().encode("latin-1")
+    if len(_ENCODED_NAMES) >= 512:  # names may come from client data
+        _ENCODED_NAMES.clear()
+    _ENCODED_NAMES[name] = raw
+    return raw
 
 
 # -- tasks ------------------------------------------------------------------------

@@ -155,8 +155,6 @@ class App(URLMatcher, Scaffold):
 
     test_cli_runner_class: type[QuartCliRunner] = QuartCliRunner
 
-    _session_interface: SessionInterface | None = None
-
     default_config = DEFAULT_CONFIG
 
     #: The class of :attr:`jinja_env`.
@@ -309,24 +307,17 @@ class App(URLMatcher, Scaffold):
         """True once the app handled a request or started serving."""
         return self._got_first_request
 
-    @property
+    @cached_property
     def session_interface(self) -> SessionInterface:
         """How sessions are loaded and saved: set it to replace the default,
-        or answer the ``quart_session_interface`` plugin hook."""
-        interface = self._session_interface
-        if interface is None:
-            interface = self.plugins.required_result_sync(
-                "quart_session_interface",
-                self,
-                what="a session interface",
-                builtin="quart.sessions",
-            )
-            self._session_interface = interface
-        return interface
-
-    @session_interface.setter
-    def session_interface(self, value: SessionInterface) -> None:
-        self._session_interface = value
+        or answer the ``quart_session_interface`` plugin hook. Found on the
+        first read, then a plain attribute (each request reads it)."""
+        return self.plugins.required_result_sync(  # type: ignore[no-any-return]
+            "quart_session_interface",
+            self,
+            what="a session interface",
+            builtin="quart.sessions",
+        )
 
     @setupmethod
     def add_url_rule(
