@@ -8,9 +8,11 @@ loader or environment work once a template has been loaded.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import AsyncIterator
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeAlias
@@ -19,6 +21,8 @@ from jinja2 import BaseLoader
 from jinja2 import Environment as BaseEnvironment
 from jinja2 import Template
 from jinja2 import TemplateNotFound
+from jinja2.runtime import Context
+from jinja2.runtime import new_context
 
 from .globals import _cv_app
 from .globals import _cv_request
@@ -52,6 +56,38 @@ __all__ = [
 ]
 
 
+class _Template(Template):
+    """Jinja's template, whose render context is made at C speed.
+
+    Jinja gives each template a :class:`~collections.ChainMap` of its own
+    globals over the environment's, and copies it into every render's
+    context with ``dict(chainmap, **vars)``: a Python ``__getitem__`` per
+    global, each raising and catching a :exc:`KeyError` in the (usually
+    empty) template map first. Merging the maps with :meth:`dict.update`
+    gives the same context: the vars win over the template's globals,
+    which win over the environment's, read at each render.
+    """
+
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> Context:
+        chain = self.globals
+        if shared or type(chain) is not ChainMap:
+            return super().new_context(vars, shared, locals)
+        parent: dict[str, Any] = {}
+        for mapping in reversed(chain.maps):
+            parent.update(mapping)
+        if vars:
+            parent.update(vars)
+        # Shared: Jinja takes ``parent`` as the context's variables as it is.
+        return new_context(
+            self.environment, self.name, self.blocks, parent, True, chain, locals
+        )
+
+
 class Environment(BaseEnvironment):
     """A Jinja2 environment bound to a Quart app, always in async mode.
 
@@ -59,6 +95,8 @@ class Environment(BaseEnvironment):
     :meth:`~quart.Quart.create_global_jinja_loader`, which searches the app's
     template folder and then each blueprint's.
     """
+
+    template_class = _Template
 
     def __init__(self, app: Quart, **options: Any) -> None:
         if "loader" not in options:

@@ -283,6 +283,47 @@ async def test_template_filters_tests_and_globals(app: Quart) -> None:
 
 
 @pytest.mark.usefixtures("app_ctx")
+async def test_globals_layering_matches_jinja(app: Quart) -> None:
+    """Render variables win over a template's own globals, which win over
+    the environment's; a global changed after the template was loaded is
+    seen by its next render; ``{% import ... with context %}`` and includes
+    see the same. As plain Jinja (sync, no Quart) renders it."""
+    from jinja2 import DictLoader
+    from jinja2 import Environment as JinjaEnvironment
+
+    sources = {
+        "main.html": (
+            "{{ a }} {{ b }} {{ c }} {{ d }}|{% include 'part.html' %}|"
+            "{% import 'macros.html' as m with context %}{{ m.show() }}"
+        ),
+        "part.html": "{{ a }}{{ c }}",
+        "macros.html": "{% macro show() %}{{ b }}{{ d }}{% endmacro %}",
+    }
+    app.jinja_loader = DictLoader(sources)
+    reference = JinjaEnvironment(loader=DictLoader(sources))
+    for env in (app.jinja_env, reference):
+        env.globals.update(a="env-a", b="env-b", c="env-c")
+    ours = app.jinja_env.get_template("main.html", globals={"b": "tpl-b", "d": "tpl-d"})
+    theirs = reference.get_template("main.html", globals={"b": "tpl-b", "d": "tpl-d"})
+
+    async def both(**context: Any) -> tuple[str, str]:
+        return await ours.render_async(**context), theirs.render(**context)
+
+    first, expected = await both(c="var-c")
+    assert first == expected == "env-a tpl-b var-c tpl-d|env-avar-c|tpl-btpl-d"
+    for env in (app.jinja_env, reference):
+        env.globals["a"] = "changed-a"
+    changed, expected = await both()
+    assert (
+        changed == expected == "changed-a tpl-b env-c tpl-d|changed-aenv-c|tpl-btpl-d"
+    )
+    # render_template takes the same (cached) template, its globals kept
+    assert await render_template("main.html", d="var-d") == (
+        reference.get_template("main.html").render(d="var-d")
+    )
+
+
+@pytest.mark.usefixtures("app_ctx")
 async def test_async_globals_are_awaited(app: Quart) -> None:
     @app.template_global()
     async def fetch(name: str) -> str:
