@@ -150,7 +150,10 @@ class SessionInterface:
 
     def is_null_session(self, obj: object) -> bool:
         """True for the null session (which is never saved)."""
-        return isinstance(obj, self.null_session_class)
+        # Not isinstance: sessions are mutable mappings, ABCs, whose
+        # isinstance check is a Python call whenever the answer is no (each
+        # request with a real session asks).
+        return self.null_session_class in type(obj).__mro__
 
     def get_cookie_name(self, app: Quart) -> str:
         """``SESSION_COOKIE_NAME``."""
