@@ -383,8 +383,8 @@ class _SessionSerializer(URLSafeTimedSerializer):
     of a request; here the keys are derived (by itsdangerous) and keyed
     into HMACs once, and each call is a straight line over itsdangerous'
     integer helpers and its base64 encoding done with :mod:`binascii`.
-    Any other use, or a
-    customised signer, goes through itsdangerous unchanged.
+    Any other use, or a customised signer, goes through itsdangerous
+    unchanged.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
