@@ -19,6 +19,7 @@ import contextvars
 from collections import deque
 from collections.abc import Coroutine
 from functools import partial
+from time import monotonic
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
@@ -62,10 +63,12 @@ class _ReaderStarter:
     """Starts the message readers of the HTTP requests still being handled
     :data:`READER_DELAY` after they began.
 
-    One timer serves all the requests begun while it is pending, instead of
-    a callback per request, and a request that finishes first takes itself
-    out: a driver that awaits requests one after the other without letting
-    the loop run leaves nothing behind.
+    One timer serves all the requests in flight, instead of a callback per
+    request, and a request that finishes first takes itself out: a driver
+    that awaits requests one after the other without letting the loop run
+    leaves nothing behind. The timer starts the readers that are due and
+    waits for the next one; under load, a request answered within the
+    delay never gets a reader, however many are in flight.
     """
 
     __slots__ = ("loop", "scheduled", "waiting")
@@ -79,18 +82,33 @@ class _ReaderStarter:
         self.scheduled = False
         #: The requests begun since the callback last ran and not finished
         #: (a request takes itself out when it finishes).
-        self.waiting: dict[ASGIHTTPConnection, Request] = {}
+        #: The requests in flight with their start times (``monotonic``),
+        #: oldest first: a request takes itself out when it finishes.
+        self.waiting: dict[ASGIHTTPConnection, tuple[Request, float]] = {}
 
     def start_readers(self) -> None:
-        """The loop callback: start the readers of the requests still being
-        handled."""
+        """The loop callback: start the readers of the requests begun
+        :data:`READER_DELAY` ago or more, then wait for the next."""
         self.scheduled = False
         waiting = self.waiting
         if not waiting:
             return  # the common case: they all finished without waiting
-        self.waiting = {}
-        for connection, request in waiting.items():
+        now = monotonic()
+        due = []
+        for connection, (request, began) in waiting.items():
+            if now - began < READER_DELAY:
+                break
+            due.append((connection, request))
+        for connection, request in due:
+            del waiting[connection]
             connection._start_pump(request)
+        if waiting:
+            _, began = next(iter(waiting.values()))
+            self.schedule(began + READER_DELAY - now)
+
+    def schedule(self, delay: float) -> None:
+        self.scheduled = True
+        self.loop.call_later(delay, self.start_readers, context=_WATCH_CONTEXT)
 
 
 def under_root_path(path: str, root_path: str) -> bool:
@@ -224,10 +242,9 @@ class ASGIHTTPConnection:
         starter = _ReaderStarter.last
         if starter is None or starter.loop is not loop:
             starter = _ReaderStarter.last = _ReaderStarter(loop)
-        starter.waiting[self] = request
+        starter.waiting[self] = (request, monotonic())
         if not starter.scheduled:
-            starter.scheduled = True
-            loop.call_later(READER_DELAY, starter.start_readers, context=_WATCH_CONTEXT)
+            starter.schedule(READER_DELAY)
         try:
             await self.handle_request(request, send)
         except asyncio.CancelledError:

@@ -791,6 +791,36 @@ async def test_http_connection_methods_serve_the_request(app: Quart) -> None:
     assert body_of(sent) == b"hi"
 
 
+async def test_reader_starts_only_for_requests_running_past_the_delay(
+    app: Quart,
+) -> None:
+    """A request begun just before the reader timer fires, and answered
+    within :data:`READER_DELAY`, gets no reader, although one is started
+    then for an older request still in flight."""
+    read_by: list[str] = []
+
+    class Connection(ASGIHTTPConnection):
+        async def handle_messages(
+            self, request: Request, receive: ASGIReceiveCallable
+        ) -> None:
+            read_by.append(request.path)
+            await super().handle_messages(request, receive)
+
+    @app.get("/wait/<int:percent>")
+    async def wait(percent: int) -> str:
+        await asyncio.sleep(READER_DELAY * percent / 100)
+        return "done"
+
+    app.asgi_http_class = Connection
+    slow = asyncio.create_task(call(app, make_scope("/wait/300")))
+    await asyncio.sleep(READER_DELAY * 0.8)  # the timer fires in 0.2 delays
+    quick = await call(app, make_scope("/wait/50"))
+    assert body_of(quick) == b"done"
+    assert read_by == ["/wait/300"]  # started while the quick one was in flight
+    assert body_of(await slow) == b"done"
+    assert read_by == ["/wait/300"]
+
+
 async def test_websocket_connection_methods_serve_the_websocket(app: Quart) -> None:
     calls: list[str] = []
 
