@@ -80,8 +80,6 @@ class _ReaderStarter:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.scheduled = False
-        #: The requests begun since the callback last ran and not finished
-        #: (a request takes itself out when it finishes).
         #: The requests in flight with their start times (``monotonic``),
         #: oldest first: a request takes itself out when it finishes.
         self.waiting: dict[ASGIHTTPConnection, tuple[Request, float]] = {}
@@ -107,6 +105,7 @@ class _ReaderStarter:
             self.schedule(began + READER_DELAY - now)
 
     def schedule(self, delay: float) -> None:
+        """Run :meth:`start_readers` in ``delay`` seconds."""
         self.scheduled = True
         self.loop.call_later(delay, self.start_readers, context=_WATCH_CONTEXT)
 
