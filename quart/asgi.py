@@ -80,9 +80,9 @@ class _ReaderStarter:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.scheduled = False
-        #: The requests in flight with their start times (``monotonic``),
-        #: oldest first: a request takes itself out when it finishes.
-        self.waiting: dict[ASGIHTTPConnection, tuple[Request, float]] = {}
+        #: The requests in flight, oldest first (each connection holds its
+        #: start time): a request takes itself out when it finishes.
+        self.waiting: dict[ASGIHTTPConnection, Request] = {}
 
     def start_readers(self) -> None:
         """The loop callback: start the readers of the requests begun
@@ -93,16 +93,15 @@ class _ReaderStarter:
             return  # the common case: they all finished without waiting
         now = monotonic()
         due = []
-        for connection, (request, began) in waiting.items():
-            if now - began < READER_DELAY:
+        for connection, request in waiting.items():
+            if now - connection._began < READER_DELAY:
                 break
             due.append((connection, request))
         for connection, request in due:
             del waiting[connection]
             connection._start_pump(request)
         if waiting:
-            _, began = next(iter(waiting.values()))
-            self.schedule(began + READER_DELAY - now)
+            self.schedule(next(iter(waiting))._began + READER_DELAY - now)
 
     def schedule(self, delay: float) -> None:
         """Run :meth:`start_readers` in ``delay`` seconds."""
@@ -211,10 +210,12 @@ class ASGIHTTPConnection:
     # The connection holds no reference to its request (the request's body
     # source refers back to the connection): without a cycle, both are
     # freed as soon as the request is done.
-    __slots__ = ("_receive", "_send", "_state", "_task", "app", "scope")
+    __slots__ = ("_began", "_receive", "_send", "_state", "_task", "app", "scope")
 
     _send: ASGISendCallable
     _task: asyncio.Task[Any] | None
+    #: When :meth:`__call__` began (``time.monotonic``), for the reader timer.
+    _began: float
 
     def __init__(self, app: Quart, scope: Scope) -> None:
         self.app = app
@@ -241,7 +242,8 @@ class ASGIHTTPConnection:
         starter = _ReaderStarter.last
         if starter is None or starter.loop is not loop:
             starter = _ReaderStarter.last = _ReaderStarter(loop)
-        starter.waiting[self] = (request, monotonic())
+        self._began = monotonic()
+        starter.waiting[self] = request
         if not starter.scheduled:
             starter.schedule(READER_DELAY)
         try:
