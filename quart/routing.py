@@ -16,6 +16,8 @@ from werkzeug.routing import Map
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import Rule
 
+from ._cache import remember
+
 if TYPE_CHECKING:
     from .config import Config
     from .wrappers.base import BaseRequestWebsocket
@@ -143,10 +145,8 @@ class URLMatcher:
                 if cached is not None:
                     return cached
             adapter = self._request_adapter(request, config)
-            if key is not None:
-                if len(self._request_adapters) >= 256:  # the Host header is client data
-                    self._request_adapters.clear()
-                self._request_adapters[key] = adapter
+            if key is not None:  # the Host header is client data: bounded
+                remember(self._request_adapters, key, adapter, 256)
             return adapter
         if config["SERVER_NAME"] is not None:
             return self._bind(
@@ -181,15 +181,14 @@ class URLMatcher:
         key = (server_name, subdomain, root_path, scheme)
         adapter = self._url_adapters.get(key)
         if adapter is None:
-            if len(self._url_adapters) >= 256:  # the Host header is client data
-                self._url_adapters.clear()
             adapter = self.url_map.bind(
                 server_name,
                 script_name=root_path or "/",
                 subdomain=subdomain,
                 url_scheme=scheme,
             )
-            self._url_adapters[key] = adapter
+            # the Host header is client data: bounded
+            remember(self._url_adapters, key, adapter, 256)
         return adapter
 
     def match_url(
@@ -219,9 +218,7 @@ class URLMatcher:
             websocket=websocket,
         )
         rule, values = matched
-        if cache is not None:
-            if len(cache) >= 4096:  # paths are client data: stay bounded
-                cache.clear()
-            cache[key] = (rule, values)
+        if cache is not None:  # paths are client data: bounded
+            remember(cache, key, (rule, values), 4096)
             values = dict(values)
         return rule, values

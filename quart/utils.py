@@ -33,6 +33,7 @@ from typing import TypeVar
 from werkzeug.datastructures import Headers
 from werkzeug.urls import iri_to_uri
 
+from ._cache import remember
 from .sync import async_to_sync
 from .sync import await_sync
 from .sync import is_async_callable
@@ -93,16 +94,13 @@ def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
 
 
 #: Header names as ASGI wants them (lower-case latin-1 bytes), by name: a
-#: response's names are mostly the same few.
+#: response's names are mostly the same few. Bounded, as names may come
+#: from client data.
 _ENCODED_NAMES: dict[str, bytes] = {}
 
 
 def _encode_name(name: str) -> bytes:
-    raw = name.lower().encode("latin-1")
-    if len(_ENCODED_NAMES) >= 512:  # names may come from client data
-        _ENCODED_NAMES.clear()
-    _ENCODED_NAMES[name] = raw
-    return raw
+    return remember(_ENCODED_NAMES, name, name.lower().encode("latin-1"), 512)
 
 
 # -- tasks ------------------------------------------------------------------------

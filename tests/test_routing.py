@@ -1205,3 +1205,16 @@ async def test_server_name_with_default_port_and_subdomains(
         flask_response = flask_app.test_client().get("/", headers={"Host": host})
         assert response.status_code == flask_response.status_code == 200
         assert await response.get_data() == flask_response.data == b"api"
+
+
+async def test_adapters_by_host_are_bounded(app: Quart) -> None:
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    for value in range(300):  # as many Host headers as a client likes
+        response = await client.get("/", headers={"Host": f"h{value}.example"})
+        assert response.status_code == 200
+    assert 0 < len(app._request_adapters) <= 256
+    assert 0 < len(app._url_adapters) <= 256

@@ -35,6 +35,20 @@ def test_file_path_to_path() -> None:
     assert file_path_to_path(Path("x")) == Path("x")
 
 
+def test_encoded_header_names_are_bounded() -> None:
+    """As many distinct names as a client likes (a proxy echoing its
+    headers, say): each is encoded right, and the names kept stay few."""
+    from quart.utils import _ENCODED_NAMES
+
+    for number in range(1000):
+        headers = Headers([(f"X-Echo-{number}", "v"), ("Content-Type", "text/x")])
+        assert encode_headers(headers) == [
+            (f"x-echo-{number}".encode(), b"v"),
+            (b"content-type", b"text/x"),
+        ]
+    assert len(_ENCODED_NAMES) <= 512
+
+
 def test_decode_and_encode_headers() -> None:
     raw = [(b"content-type", b"text/plain"), (b"x-name", b"caf\xe9"), (b"x-a", b"1")]
     raw.append((b"x-a", b"2"))

@@ -21,6 +21,8 @@ from typing import AnyStr
 
 from werkzeug.http import http_date
 
+from .._cache import remember
+
 if TYPE_CHECKING:
     from ..app import Quart
     from ..wrappers import Response
@@ -78,9 +80,7 @@ class _EncoderCache:
             encoder = self._encoders[key]
         except KeyError:
             encoder = self._build(default, ensure_ascii, sort_keys, kwargs)
-            if len(self._encoders) >= _MAX_CACHED_ENCODERS:
-                self._encoders.clear()
-            self._encoders[key] = encoder
+            remember(self._encoders, key, encoder, _MAX_CACHED_ENCODERS)
         except TypeError:  # An unhashable option value: do not cache.
             encoder = self._build(default, ensure_ascii, sort_keys, kwargs)
         return encoder.encode(obj)
