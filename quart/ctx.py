@@ -22,10 +22,8 @@ from typing import TypeVar
 
 from werkzeug.exceptions import HTTPException
 
+from . import globals as _globals
 from ._lazy import lazy_attribute
-from .globals import _cv_app
-from .globals import _cv_request
-from .globals import _cv_websocket
 from .scaffold import _sentinel
 from .signals import appcontext_popped
 from .signals import appcontext_pushed
@@ -42,6 +40,15 @@ if TYPE_CHECKING:
     from .wrappers import Websocket
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Bound here by assignment, not imported by name: CPython compiles
+# ``name.method()`` on a name imported with ``from ... import`` as an
+# attribute load and a call (it expects a module), which makes a bound
+# method object for every call. Pushing and popping a context calls these
+# on every request.
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
+_cv_websocket = _globals._cv_websocket
 
 
 class _AppCtxGlobals:
@@ -107,10 +114,11 @@ class _PushedInAsyncWith:
 class AppContext(_PushedInAsyncWith):
     """Makes ``current_app`` and ``g`` available."""
 
-    _url_adapter: MapAdapter | Any | None = _sentinel
-
     def __init__(self, app: Quart) -> None:
         self.app = app
+        #: The app's URL adapter when ``SERVER_NAME`` is set, for
+        #: :func:`url_for` outside requests.
+        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
         self._tokens: list[Token[AppContext]] = []
 
     @lazy_attribute
@@ -118,19 +126,6 @@ class AppContext(_PushedInAsyncWith):
         """The context's ``g``, made on first use: most requests never
         touch it."""
         return self.app.app_ctx_globals_class()
-
-    @property
-    def url_adapter(self) -> MapAdapter | None:
-        """The app's URL adapter when ``SERVER_NAME`` is set (for
-        :func:`url_for` outside requests); bound on first use, as requests
-        bring their own."""
-        if self._url_adapter is _sentinel:
-            self._url_adapter = self.app.create_url_adapter(None)
-        return self._url_adapter
-
-    @url_adapter.setter
-    def url_adapter(self, value: MapAdapter | None) -> None:
-        self._url_adapter = value
 
     async def push(self) -> None:
         self._tokens.append(_cv_app.set(self))
@@ -249,10 +244,9 @@ class _ConnectionContext(AppContext):
     _kind = "connection"
     _websocket = False
     #: The app's compiled steps for this connection, once dispatched.
-    _steps: Steps | None = None
-    # Plain attributes here, where the app context has properties that
-    # look them up.
-    url_adapter: MapAdapter | None = None
+    _steps: Steps | None
+    # A plain attribute here, where the app context has a property that
+    # looks it up.
     session: SessionMixin | None = None  # type: ignore[assignment]
 
     def __init__(
@@ -260,9 +254,11 @@ class _ConnectionContext(AppContext):
     ) -> None:
         self.app = app
         self._connection = connection
+        self._steps = None
         try:
             self.url_adapter = app.create_url_adapter(connection)
         except HTTPException as error:
+            self.url_adapter = None
             connection.routing_exception = error
         if session is not None:
             self.session = session
@@ -281,13 +277,14 @@ class _ConnectionContext(AppContext):
         """Match the URL; a routing failure is stored, raised at dispatch."""
         assert self.url_adapter is not None
         connection = self._connection
+        websocket = self._websocket
         try:
             connection.url_rule, connection.view_args = self.app.match_url(
                 self.url_adapter,
                 connection.path,
-                None if self._websocket else connection.method,
+                None if websocket else connection.method,
                 connection.query_string,
-                self._websocket,
+                websocket,
             )
         except HTTPException as error:
             connection.routing_exception = error
@@ -321,9 +318,10 @@ class _ConnectionContext(AppContext):
                         exc = sys.exc_info()[1]
                     await steps.do_teardown(exc)
         finally:
-            current = self._var.get(None)
+            var = self._var
+            current = var.get(None)
             token, app_token = self._pushes.pop()
-            self._var.reset(token)
+            var.reset(token)
             if app_token is not None:
                 await self._leave_app(app_token, True, exc)
         if current is not self:
@@ -340,8 +338,11 @@ class RequestContext(_ConnectionContext):
     """Makes ``request`` and ``session`` available, and ``current_app`` and
     ``g`` if no context of the app is active already."""
 
-    # A slot: the class has the attribute (as Quart's), reads stay fast.
-    __slots__ = ("request",)
+    # A plain class attribute, not a slot: it shadows the app context's
+    # property all the same. A slot would take the instances off CPython
+    # 3.13's inline attribute values, and then no attribute access of the
+    # context would be specialized (each a generic lookup, per request).
+    request: Request = None  # type: ignore[assignment]
     _var = _cv_request
     _kind = "request"
     #: The flashed messages, once read in this request.
@@ -351,7 +352,7 @@ class RequestContext(_ConnectionContext):
         self, app: Quart, request: Request, session: SessionMixin | None = None
     ) -> None:
         super().__init__(app, request, session)
-        self.request = request  # type: ignore[misc]  # a slot, not the property
+        self.request = request
         self._after_request_functions: list[
             Callable[[Response], Awaitable[Response]]
         ] = []
@@ -365,7 +366,7 @@ class WebsocketContext(_ConnectionContext):
     and ``g`` if no context of the app is active already. The websocket twin
     of :class:`RequestContext`."""
 
-    __slots__ = ("websocket",)
+    websocket: Websocket = None  # type: ignore[assignment]  # as request above
     _var = _cv_websocket
     _kind = "websocket"
     _websocket = True
@@ -374,7 +375,7 @@ class WebsocketContext(_ConnectionContext):
         self, app: Quart, websocket: Websocket, session: SessionMixin | None = None
     ) -> None:
         super().__init__(app, websocket, session)
-        self.websocket = websocket  # type: ignore[misc]  # a slot, not the property
+        self.websocket = websocket
         self._after_websocket_functions: list[
             Callable[[Response | None], Awaitable[Response | None]]
         ] = []
