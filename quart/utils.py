@@ -82,25 +82,29 @@ def encode_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """werkzeug :class:`~werkzeug.datastructures.Headers` as ASGI header
     pairs: lower-case names, latin-1 bytes. A non-ASCII ``Location`` is
     turned into a URI first, as werkzeug does."""
-    names = _ENCODED_NAMES
-    return [
-        (
-            raw,
-            (iri_to_uri(value) if raw == b"location" else value).encode("latin-1"),
-        )
-        for name, value in headers
-        for raw in [names.get(name) or _encode_name(name)]
-    ]
+    encoded = _ENCODED_PAIRS
+    return [encoded.get(pair) or _encode_pair(pair) for pair in headers]
 
 
-#: Header names as ASGI wants them (lower-case latin-1 bytes), by name: a
-#: response's names are mostly the same few. Bounded, as names may come
-#: from client data.
-_ENCODED_NAMES: dict[str, bytes] = {}
+#: Short header pairs as ASGI wants them, by ``(name, value)``: most of a
+#: response's headers recur (its content type, the lengths of same-sized
+#: bodies, ``Vary``), and a dict lookup is a third of the steps of encoding
+#: a pair. Bounded, as values may come from client data; long values (a
+#: signed cookie) are not kept.
+_ENCODED_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+#: Values up to this many characters are kept in :data:`_ENCODED_PAIRS`.
+_KEPT_VALUE_LENGTH = 64
 
 
-def _encode_name(name: str) -> bytes:
-    return remember(_ENCODED_NAMES, name, name.lower().encode("latin-1"), 512)
+def _encode_pair(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    name, value = pair
+    raw_name = name.lower().encode("latin-1")
+    if raw_name == b"location":
+        value = iri_to_uri(value)
+    raw = (raw_name, value.encode("latin-1"))
+    if len(value) <= _KEPT_VALUE_LENGTH:
+        remember(_ENCODED_PAIRS, pair, raw, 512)
+    return raw
 
 
 # -- tasks ------------------------------------------------------------------------

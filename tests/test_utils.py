@@ -35,10 +35,10 @@ def test_file_path_to_path() -> None:
     assert file_path_to_path(Path("x")) == Path("x")
 
 
-def test_encoded_header_names_are_bounded() -> None:
-    """As many distinct names as a client likes (a proxy echoing its
-    headers, say): each is encoded right, and the names kept stay few."""
-    from quart.utils import _ENCODED_NAMES
+def test_encoded_header_pairs_are_bounded() -> None:
+    """As many distinct headers as a client likes (a proxy echoing its
+    headers, say): each is encoded right, and the pairs kept stay few."""
+    from quart.utils import _ENCODED_PAIRS
 
     for number in range(1000):
         headers = Headers([(f"X-Echo-{number}", "v"), ("Content-Type", "text/x")])
@@ -46,7 +46,24 @@ def test_encoded_header_names_are_bounded() -> None:
             (f"x-echo-{number}".encode(), b"v"),
             (b"content-type", b"text/x"),
         ]
-    assert len(_ENCODED_NAMES) <= 512
+    assert len(_ENCODED_PAIRS) <= 512
+
+
+def test_long_header_values_are_encoded_but_not_kept() -> None:
+    from quart.utils import _ENCODED_PAIRS
+
+    cookie = "session=" + "x" * 200
+    for _ in range(2):
+        assert encode_headers(Headers([("Set-Cookie", cookie)])) == [
+            (b"set-cookie", cookie.encode())
+        ]
+    assert ("Set-Cookie", cookie) not in _ENCODED_PAIRS
+
+
+def test_a_cached_location_stays_quoted() -> None:
+    headers = Headers([("Location", "/ü")])
+    for _ in range(3):
+        assert encode_headers(headers) == [(b"location", b"/%C3%BC")]
 
 
 def test_decode_and_encode_headers() -> None:
