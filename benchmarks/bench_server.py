@@ -183,7 +183,11 @@ class Server:
     def __init__(self, server: str, app: str, core: str | None) -> None:
         self.server, self.app = server, app
         self.port = free_port()
-        env = dict(os.environ, PYTHONPATH=str(HERE))
+        # This directory first (the servers import bench_server from it),
+        # then any PYTHONPATH given: set it to another checkout to serve
+        # that checkout's Quart (an A/B run).
+        path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+        env = dict(os.environ, PYTHONPATH=path)
         env.update({APP_ENV: app, "QUART_DISABLE_PLUGIN_AUTOLOAD": "1"})
         self.process = subprocess.Popen(
             pin(core, server_command(server, app, self.port)),
