@@ -77,14 +77,17 @@ class _Template(Template):
         chain = self.globals
         if shared or type(chain) is not ChainMap:
             return super().new_context(vars, shared, locals)
-        parent: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
         for mapping in reversed(chain.maps):
-            parent.update(mapping)
+            merged.update(mapping)
+        parent = merged.copy()
         if vars:
             parent.update(vars)
         # Shared: Jinja takes ``parent`` as the context's variables as it is.
+        # The globals are given merged too: the context keeps only the set
+        # of their names, and a set of a ChainMap's names is made in Python.
         return new_context(
-            self.environment, self.name, self.blocks, parent, True, chain, locals
+            self.environment, self.name, self.blocks, parent, True, merged, locals
         )
 
 

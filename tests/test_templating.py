@@ -287,14 +287,17 @@ async def test_globals_layering_matches_jinja(app: Quart) -> None:
     """Render variables win over a template's own globals, which win over
     the environment's; a global changed after the template was loaded is
     seen by its next render; ``{% import ... with context %}`` and includes
-    see the same. As plain Jinja (sync, no Quart) renders it."""
+    see the same, and an import without context gets the template's own
+    globals that the imported template lacks. As plain Jinja (sync, no
+    Quart) renders it."""
     from jinja2 import DictLoader
     from jinja2 import Environment as JinjaEnvironment
 
     sources = {
         "main.html": (
             "{{ a }} {{ b }} {{ c }} {{ d }}|{% include 'part.html' %}|"
-            "{% import 'macros.html' as m with context %}{{ m.show() }}"
+            "{% import 'macros.html' as m with context %}{{ m.show() }}|"
+            "{% import 'macros.html' as p %}{{ p.show() }}"
         ),
         "part.html": "{{ a }}{{ c }}",
         "macros.html": "{% macro show() %}{{ b }}{{ d }}{% endmacro %}",
@@ -310,12 +313,16 @@ async def test_globals_layering_matches_jinja(app: Quart) -> None:
         return await ours.render_async(**context), theirs.render(**context)
 
     first, expected = await both(c="var-c")
-    assert first == expected == "env-a tpl-b var-c tpl-d|env-avar-c|tpl-btpl-d"
+    assert (
+        first == expected == "env-a tpl-b var-c tpl-d|env-avar-c|tpl-btpl-d|env-btpl-d"
+    )
     for env in (app.jinja_env, reference):
         env.globals["a"] = "changed-a"
     changed, expected = await both()
     assert (
-        changed == expected == "changed-a tpl-b env-c tpl-d|changed-aenv-c|tpl-btpl-d"
+        changed
+        == expected
+        == "changed-a tpl-b env-c tpl-d|changed-aenv-c|tpl-btpl-d|env-btpl-d"
     )
     # render_template takes the same (cached) template, its globals kept
     assert await render_template("main.html", d="var-d") == (
