@@ -264,17 +264,17 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def get_signing_serializer(self, app: Quart) -> URLSafeTimedSerializer | None:
         """The serializer for the app's keys, or ``None`` without a key."""
-        if not app.secret_key:
+        secret_key = app.secret_key
+        if not secret_key:
             return None
-        keys: list[str | bytes] = [app.secret_key]
-        if fallbacks := app.config["SECRET_KEY_FALLBACKS"]:
-            keys.extend(fallbacks)
-        cache_key = tuple(keys)
+        fallbacks = app.config["SECRET_KEY_FALLBACKS"]
+        cache_key = (secret_key, *fallbacks) if fallbacks else (secret_key,)
         cached = self._signer_cache
         if cached is not None and cached[0] == cache_key:
             return cached[1]
         signer = _SessionSerializer(
-            cast("list[str]", keys[::-1]),  # itsdangerous signs with the last
+            # itsdangerous signs with the last key
+            cast("list[str]", list(cache_key[::-1])),
             salt=self.salt,
             serializer=self.serializer,
             signer_kwargs={

@@ -450,6 +450,29 @@ async def test_secret_key_fallbacks_verify_and_current_key_signs(
     assert seen == [{}]
 
 
+async def test_a_fallback_appended_in_place_takes_effect(app: Quart) -> None:
+    """The signer is cached by the keys' values: a fallback appended to the
+    same list is used at the next request."""
+    old = Quart(__name__)
+    old.secret_key = "old key"
+
+    @old.route("/set")
+    async def set_() -> str:
+        session["user"] = "alice"
+        return "ok"
+
+    old_cookie = cookie_value(session_cookie(await old.test_client().get("/set")))  # type: ignore[arg-type]
+    app.secret_key = "new key"
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    seen = add_echo_routes(app)
+    for _ in range(2):
+        client = app.test_client()
+        client.set_cookie("localhost", "session", old_cookie)
+        await client.get("/get")
+        app.config["SECRET_KEY_FALLBACKS"].append("old key")
+    assert seen == [{}, {"user": "alice"}]
+
+
 async def test_changing_the_key_takes_effect(app: Quart, client: QuartClient) -> None:
     """The signer is cached; a changed key must not reuse the old one."""
     app.secret_key = "first"
