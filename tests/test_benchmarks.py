@@ -39,3 +39,28 @@ def test_benchmark_runs_and_checks_every_workload(
     assert result.returncode == 0, result.stdout + result.stderr
     for workload in workloads:
         assert workload in result.stdout
+
+
+def test_bytecode_count_runs_and_checks_every_workload() -> None:
+    """bench_bytecodes traces one checked request of each workload; our app
+    executes more bytecodes than the raw floor in each."""
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_bytecodes.py"), "--apps", "quart,raw"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=BENCHMARKS,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [row[0] for row in rows] == [
+        "hello",
+        "hello-plugin",
+        "json",
+        "form",
+        "template",
+        "hooks",
+        "session",
+    ]
+    for _, _, ours, _, raw in rows:
+        assert int(ours) > int(raw) > 0
