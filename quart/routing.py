@@ -135,7 +135,7 @@ class URLMatcher:
                 request.trusted_hosts = trusted_hosts  # checked on every request
             else:
                 key = (
-                    request._host_header(),
+                    request._host_key(),
                     request.server,
                     request.scheme,
                     request.root_path,

@@ -97,15 +97,15 @@ class BaseRequestWebsocket(SansIORequest):
         self.http_version = http_version
         self.scope = scope
 
-    def _host_header(self) -> str | None:
-        """The first ``Host`` header; for headers from the scope, read from
-        the raw pairs without decoding the others (routing needs only this
-        one)."""
+    def _host_key(self) -> bytes | str | None:
+        """The first ``Host`` header as it came, to tell hosts apart by
+        (routing caches URL adapters by it): for headers from the scope the
+        raw bytes, read without decoding any header."""
         if not self._headers_from_scope:
             return self.headers.get("host")
         for raw_name, raw_value in self.scope["headers"]:
             if raw_name.lower() == b"host":
-                return raw_value.decode("latin-1")  # type: ignore[no-any-return]
+                return raw_value  # type: ignore[no-any-return]
         return None
 
     @lazy_attribute
