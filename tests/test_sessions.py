@@ -402,18 +402,24 @@ async def test_cookie_from_other_key_is_ignored(
 
 
 # -- keys -------------------------------------------------------------------
-async def test_secret_key_fallbacks_verify_and_current_key_signs(
-    app: Quart, client: QuartClient
-) -> None:
+async def alice_cookie_signed_with(key: str) -> str:
+    """The session cookie value of ``{"user": "alice"}`` from an app whose
+    secret key is ``key``."""
     old = Quart(__name__)
-    old.secret_key = "old key"
+    old.secret_key = key
 
     @old.route("/set")
     async def set_() -> str:
         session["user"] = "alice"
         return "ok"
 
-    old_cookie = cookie_value(session_cookie(await old.test_client().get("/set")))  # type: ignore[arg-type]
+    return cookie_value(session_cookie(await old.test_client().get("/set")))  # type: ignore[arg-type]
+
+
+async def test_secret_key_fallbacks_verify_and_current_key_signs(
+    app: Quart, client: QuartClient
+) -> None:
+    old_cookie = await alice_cookie_signed_with("old key")
 
     app.secret_key = "new key"
     app.config["SECRET_KEY_FALLBACKS"] = ["older key", "old key"]
@@ -453,15 +459,7 @@ async def test_secret_key_fallbacks_verify_and_current_key_signs(
 async def test_a_fallback_appended_in_place_takes_effect(app: Quart) -> None:
     """The signer is cached by the keys' values: a fallback appended to the
     same list is used at the next request."""
-    old = Quart(__name__)
-    old.secret_key = "old key"
-
-    @old.route("/set")
-    async def set_() -> str:
-        session["user"] = "alice"
-        return "ok"
-
-    old_cookie = cookie_value(session_cookie(await old.test_client().get("/set")))  # type: ignore[arg-type]
+    old_cookie = await alice_cookie_signed_with("old key")
     app.secret_key = "new key"
     app.config["SECRET_KEY_FALLBACKS"] = []
     seen = add_echo_routes(app)
