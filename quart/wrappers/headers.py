@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from operator import itemgetter
 from typing import Any
 from typing import TypeVar
 from typing import overload
@@ -67,9 +66,6 @@ def check_header_value(value: Any) -> str:
     return text
 
 
-_name_of = itemgetter(0)
-
-
 def _lowered(headers: Headers) -> set[tuple[str, str]]:
     return {(name.lower(), value) for name, value in headers.items()}
 
@@ -105,11 +101,6 @@ class CheckedHeaders(Headers):
         text = check_header_value(value)
         lowered = name.lower()
         pairs = self._list
-        # A new name (the usual case) is told in C, without a Python step
-        # per header; only a name already there is looked for below.
-        if lowered not in map(str.lower, map(_name_of, pairs)):
-            pairs.append((name, text))
-            return
         for index, (old_name, _) in enumerate(pairs):
             if old_name.lower() == lowered:
                 pairs[index] = (name, text)
@@ -117,6 +108,7 @@ class CheckedHeaders(Headers):
                     pair for pair in pairs[index + 1 :] if pair[0].lower() != lowered
                 ]
                 return
+        pairs.append((name, text))
 
     @overload
     def __setitem__(self, key: str, value: Any) -> None: ...
