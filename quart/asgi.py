@@ -29,6 +29,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 
+from .globals import _cv_app
 from .lifespan import freeze_startup_heap
 from .utils import encode_headers as encode_headers
 from .wrappers.response import DEFAULT_TIMEOUT
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from .typing import ASGISendCallable
     from .typing import Message
     from .typing import Scope
+    from .wrappers import Body
     from .wrappers import Request
     from .wrappers import Response
     from .wrappers.websocket import Websocket
@@ -458,6 +460,7 @@ class ASGIHTTPConnection:
         """
         state = self._body_state()
         event_class = self.app.event_class
+        body = self._body_of(request)
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -467,7 +470,6 @@ class ASGIHTTPConnection:
                 # More body after the end breaks the protocol; stop reading
                 # rather than spin on a server that never blocks.
                 return
-            body = request.body
             chunk = message.get("body", b"")
             if chunk:
                 state.received += len(chunk)
@@ -477,6 +479,17 @@ class ASGIHTTPConnection:
                 body.set_complete()
             else:
                 await body.wait_for_reader(event_class, BODY_BUFFER_SIZE)
+
+    def _body_of(self, request: Request) -> Body:
+        """``request.body``, made (if the handler has not yet) with the
+        app's limits: this reader runs outside the request's app context,
+        where the body would find no ``MAX_CONTENT_LENGTH`` or
+        ``BODY_TIMEOUT`` and read on without limit."""
+        token = _cv_app.set(self.app.app_context())
+        try:
+            return request.body
+        finally:
+            _cv_app.reset(token)
 
     async def _next_chunk(self) -> tuple[bytes, bool] | None:
         """The request body's source: the next ``(data, more_body)`` read

@@ -20,6 +20,7 @@ from quart import Quart
 from quart import Response
 from quart import request
 from quart.asgi import BODY_BUFFER_SIZE
+from quart.asgi import READER_DELAY
 from quart.typing import Message
 
 LIMIT = 1024
@@ -41,6 +42,13 @@ def app(app: Quart) -> Quart:
     @app.post("/slow-size")
     async def slow_size() -> str:
         await asyncio.sleep(0.05)  # yields first: the message reader could start
+        return str(len(await request.get_data()))
+
+    @app.post("/late-size")
+    async def late_size() -> str:
+        # Well past READER_DELAY: the message reader has started, and made
+        # the body, before the view first touches it.
+        await asyncio.sleep(3 * READER_DELAY)
         return str(len(await request.get_data()))
 
     @app.get("/status/word")
@@ -146,7 +154,7 @@ async def test_content_length_is_not_trusted_beside_chunked(app: Quart) -> None:
 # -- bodies over the limit -------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/size", "/slow-size"])
+@pytest.mark.parametrize("path", ["/size", "/slow-size", "/late-size"])
 async def test_chunked_body_stops_being_read_at_the_limit(
     app: Quart, path: str
 ) -> None:
