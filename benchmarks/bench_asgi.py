@@ -1185,6 +1185,21 @@ def format_table(results: list[dict[str, Any]], app_names: Sequence[str]) -> lis
     return lines
 
 
+def counting_parser(doc: str, default_workloads: str) -> argparse.ArgumentParser:
+    """The command line shared by the scripts that count per request
+    (``bench_instructions.py``, ``bench_bytecodes.py``): ``--workload``
+    (repeatable) and ``--apps``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument(
+        "--workload",
+        action="append",
+        choices=sorted(WORKLOADS),
+        help=f"repeatable (default: {default_workloads})",
+    )
+    parser.add_argument("--apps", default="quart,starlette")
+    return parser
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="In-process ASGI benchmark: Quart vs Starlette vs raw ASGI.",

@@ -22,7 +22,6 @@ every app.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections import Counter
@@ -96,14 +95,7 @@ def opcode_tracing_works() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--workload",
-        action="append",
-        choices=sorted(bench_asgi.WORKLOADS),
-        help="repeatable (default: every workload)",
-    )
-    parser.add_argument("--apps", default="quart,starlette")
+    parser = bench_asgi.counting_parser(__doc__, "every workload")
     parser.add_argument(
         "--top",
         type=int,

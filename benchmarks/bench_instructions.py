@@ -100,14 +100,7 @@ def per_request(app_name: str, workload_name: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--workload",
-        action="append",
-        choices=sorted(bench_asgi.WORKLOADS),
-        help="repeatable (default: hello)",
-    )
-    parser.add_argument("--apps", default="quart,starlette")
+    parser = bench_asgi.counting_parser(__doc__, "hello")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
