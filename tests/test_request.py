@@ -210,6 +210,37 @@ def test_cached_request_properties_compute_once_and_stay_settable() -> None:
     assert req.cookies["a"] == "2"  # computed again
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"",
+        b"q=abc",
+        b"a",
+        b"a=",
+        b"=b",
+        b"a=b=c",
+        b"&&a=1&&b&",
+        b"a=1&a=2&b=3",
+        b"a=1;b=2",
+        b"a+b=c+d",
+        b"q=a%20b&r=%26",
+        b"bad=%zz&odd=%e9",
+        "caf\u00e9=na\u00efve".encode(),
+    ],
+)
+def test_args_parse_as_werkzeugs(query: bytes) -> None:
+    """``args`` holds what werkzeug's request parses from the same query
+    string, in order, whether or not anything needs unquoting."""
+    from werkzeug.sansio.request import Request as SansIORequest
+
+    from quart.wrappers import Request
+
+    ours = Request("GET", "http", "/", query, None, "", "1.1", {"headers": []})
+    werkzeugs = SansIORequest("GET", "http", None, "", "/", query, None, None)
+    assert type(ours.args) is type(werkzeugs.args)
+    assert list(ours.args.items(multi=True)) == list(werkzeugs.args.items(multi=True))
+
+
 async def test_args_multi_values_and_types(app: Quart, client: QuartClient) -> None:
     @app.get("/")
     async def index() -> Any:
