@@ -739,11 +739,13 @@ class App(URLMatcher, Scaffold):
             )
         response_class = self.response_class
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, Iterator, AsyncIterator)):
+            # dict and list first: the iterator checks are ABC checks, a
+            # Python call each.
+            if isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, (str, bytes, bytearray, Iterator, AsyncIterator)):
                 rv = response_class(rv, status=status, headers=headers)
                 status = headers = None
-            elif isinstance(rv, (dict, list)):
-                rv = self.json.response(rv)
             elif isinstance(rv, HTTPException):
                 error_response = rv.get_response()
                 if isinstance(error_response, Response):
