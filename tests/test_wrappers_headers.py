@@ -150,13 +150,17 @@ _VALUES = st.one_of(st.text(alphabet="abc ;=", max_size=5), st.integers(0, 99))
     name=_NAMES,
     value=_VALUES,
 )
-def test_checked_set_is_werkzeugs_set(
+def test_checked_set_and_add_are_werkzeugs(
     pairs: list[tuple[str, str]], name: str, value: str | int
 ) -> None:
-    """``set`` keeps werkzeug's semantics: the first match is replaced in
-    place (with the new name's case), later ones removed, else appended."""
+    """``set`` and ``add`` keep werkzeug's semantics: ``set`` replaces the
+    first match in place (with the new name's case) and removes later
+    ones, else appends; ``add`` appends the value as a string."""
     checked = CheckedHeaders(pairs)
     plain = Headers(pairs)
+    checked.add(name, value)
+    plain.add(name, value)
+    assert list(checked) == list(plain)
     checked.set(name, value)
     plain.set(name, value)
     assert list(checked) == list(plain)

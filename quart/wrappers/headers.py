@@ -78,12 +78,16 @@ class CheckedHeaders(Headers):
     goes through the checks."""
 
     def add(self, key: str, value: Any, /, **kwargs: Any) -> None:
+        """Append a header, as werkzeug's ``add`` does. Without options the
+        pair is appended here: werkzeug would convert and check the value
+        again, which cost as much as the rest (``set_cookie`` and the
+        session's ``Vary: Cookie`` each add one)."""
         name = _check_name(key)
         if kwargs:  # options are formatted by werkzeug: check the result
             super().add(name, value, **kwargs)
             self._check_last()
         else:
-            super().add(name, check_header_value(value))
+            self._list.append((name, check_header_value(value)))
 
     def set(self, key: str, value: Any, /, **kwargs: Any) -> None:
         """Replace the first ``key`` header (in place, else add one at the
