@@ -912,6 +912,67 @@ async def test_open_session_returning_none_gives_null_session(app: Quart) -> Non
     assert session_cookie(response) is None
 
 
+async def test_replaced_null_session_and_open_session_are_called_each_request(
+    app: Quart,
+) -> None:
+    """An ``open_session`` or ``make_null_session`` that a subclass or the
+    instance replaced is awaited on every request, not only the first."""
+    app.secret_key = None
+    made: list[str] = []
+
+    class Marked(NullSession):
+        pass
+
+    class CustomNull(SecureCookieSessionInterface):
+        async def make_null_session(self, app: Quart) -> NullSession:
+            made.append("null")
+            return Marked()
+
+    app.session_interface = CustomNull()
+    kinds: list[Any] = []
+
+    @app.route("/")
+    async def index() -> str:
+        kinds.append(type(session._get_current_object()))  # type: ignore[attr-defined]
+        return "ok"
+
+    client = app.test_client()
+    await client.get("/")
+    await client.get("/")
+    assert made == ["null", "null"] and kinds == [Marked, Marked]
+
+    plain = SecureCookieSessionInterface()
+    opened: list[str] = []
+
+    async def open_session(app: Quart, request: Any) -> None:
+        opened.append(request.path)
+        return None
+
+    plain.open_session = open_session  # type: ignore[method-assign]
+    app.session_interface = plain
+    await client.get("/")
+    assert opened == ["/"] and kinds[-1] is NullSession
+
+
+async def test_interface_replaced_after_serving_is_used(
+    app: Quart, client: QuartClient
+) -> None:
+    """Replacing ``app.session_interface`` after requests were served
+    takes effect on the next request."""
+
+    @app.route("/inc")
+    async def inc() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    assert await (await client.get("/inc")).get_data() == b"1"
+    interface = MemorySessionInterface()
+    app.session_interface = interface
+    assert await (await client.get("/inc")).get_data() == b"1"
+    assert await (await client.get("/inc")).get_data() == b"2"
+    assert interface.calls == ["open", "save", "open", "save"]
+
+
 # -- the test client's session_transaction ---------------------------------------
 async def test_session_transaction_round_trip(app: Quart, client: QuartClient) -> None:
     @app.route("/whoami")
