@@ -21,6 +21,7 @@ from typing import Self
 from typing import TypeVar
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from . import globals as _globals
 from ._lazy import lazy_attribute
@@ -255,16 +256,36 @@ class _ConnectionContext(AppContext):
         self.app = app
         self._connection = connection
         self._steps = None
-        try:
-            self.url_adapter = app.create_url_adapter(connection)
-        except HTTPException as error:
-            self.url_adapter = None
-            connection.routing_exception = error
+        #: What the URL is matched with: the app's shared adapter when the
+        #: match cannot depend on the host (the request's own adapter is
+        #: then bound only if it is used), else the request's own, bound
+        #: now as Flask binds it (``None`` if that failed: no match).
+        self._matching_adapter: MapAdapter | None = app._shared_adapter
+        if self._matching_adapter is None or app.config["TRUSTED_HOSTS"] is not None:
+            self.url_adapter = self._matching_adapter = self._bind_url_adapter()
         if session is not None:
             self.session = session
         #: Per push: this context's variable token, and the app one's if
         #: that push made it the app context.
         self._pushes: list[tuple[Token[Any], Token[Any] | None]] = []
+
+    if not TYPE_CHECKING:  # typed as the app context's attribute
+
+        @lazy_attribute
+        def url_adapter(self) -> MapAdapter | None:
+            """The request's URL adapter, bound when first read (see
+            ``_matching_adapter``)."""
+            return self._bind_url_adapter()
+
+    def _bind_url_adapter(self) -> MapAdapter | None:
+        """``app.create_url_adapter`` for the connection; a failure (an
+        untrusted host) is stored as the routing error, raised at
+        dispatch."""
+        try:
+            return self.app.create_url_adapter(self._connection)
+        except HTTPException as error:
+            self._connection.routing_exception = error
+            return None
 
     def match_request(self) -> None:
         """Match this context's URL again (after a route was added, say),
@@ -275,19 +296,30 @@ class _ConnectionContext(AppContext):
 
     def _match_url(self) -> None:
         """Match the URL; a routing failure is stored, raised at dispatch."""
-        assert self.url_adapter is not None
+        adapter = self._matching_adapter
+        assert adapter is not None
+        try:
+            try:
+                self._match_with(adapter)
+            except RequestRedirect:
+                if adapter is self.url_adapter:
+                    raise
+                # Its URL is built from the adapter: the request's own.
+                self._match_with(self.url_adapter)
+        except HTTPException as error:
+            self._connection.routing_exception = error
+
+    def _match_with(self, adapter: MapAdapter | None) -> None:
+        assert adapter is not None
         connection = self._connection
         websocket = self._websocket
-        try:
-            connection.url_rule, connection.view_args = self.app.match_url(
-                self.url_adapter,
-                connection.path,
-                None if websocket else connection.method,
-                connection.query_string,
-                websocket,
-            )
-        except HTTPException as error:
-            connection.routing_exception = error
+        connection.url_rule, connection.view_args = self.app.match_url(
+            adapter,
+            connection.path,
+            None if websocket else connection.method,
+            connection.query_string,
+            websocket,
+        )
 
     async def push(self) -> None:
         app = self.app
@@ -304,7 +336,7 @@ class _ConnectionContext(AppContext):
             if session is None:
                 session = await interface.make_null_session(app)
             self.session = session
-        if self.url_adapter is not None and self._connection.url_rule is None:
+        if self._matching_adapter is not None and self._connection.url_rule is None:
             self._match_url()
 
     async def pop(self, exc: BaseException | None = _sentinel) -> None:

@@ -67,6 +67,11 @@ PIPELINE_SIGNALS = (
     signals.appcontext_tearing_down,
 )
 
+#: App attributes that decide how URLs are matched: setting one thaws.
+_MATCHING_ATTRIBUTES = frozenset(
+    {"create_url_adapter", "subdomain_matching", "url_map"}
+)
+
 _frozen_apps: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 
 
@@ -221,8 +226,11 @@ class Pipeline(_AppBase):
     _pipeline_defaults: ClassVar[dict[str, Any]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # A pipeline method replaced on the instance is a setup change.
-        if name in self._pipeline_defaults and self._frozen:
+        # A pipeline method replaced on the instance is a setup change, and
+        # so is anything deciding how URLs are matched.
+        if (
+            name in self._pipeline_defaults or name in _MATCHING_ATTRIBUTES
+        ) and getattr(self, "_frozen", False):  # url_map is set in __init__
             self._thaw()
         object.__setattr__(self, name, value)
 
@@ -235,12 +243,14 @@ class Pipeline(_AppBase):
 
     def _freeze(self) -> None:
         """Start serving: check the plugins' routes, decide whether route
-        matches may be remembered and whether the app context has teardown
-        work. Steps are then compiled per blueprint as requests need them."""
+        matches may be remembered, whether requests share one adapter for
+        matching and whether the app context has teardown work. Steps are
+        then compiled per blueprint as requests need them."""
         self.plugins.check_routes()  # a plugin's route never shadows the app's
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
             self._match_cache = {}
+        self._shared_adapter = self._host_free_adapter()
         self._appcontext_teardown = self._method_step(
             "do_teardown_appcontext",
             bool(
@@ -260,6 +270,7 @@ class Pipeline(_AppBase):
         self._steps.clear()
         self._plugin_hooks = None
         self._match_cache = None
+        self._shared_adapter = None
         if "jinja_env" in vars(self) and self.jinja_env.cache is not None:
             # Compiled templates hold the filters and tests they were
             # compiled with.

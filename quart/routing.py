@@ -118,6 +118,33 @@ class URLMatcher:
     #: built-in (a custom one may look things up: not cached); ``None``
     #: otherwise, and emptied by a setup change.
     _match_cache: dict[tuple[Any, ...], tuple[QuartRule, Any]] | None
+    #: Once serving, the adapter every request's URL is matched with when
+    #: the match cannot depend on the request's host (see
+    #: :meth:`_host_free_adapter`); ``None`` otherwise.
+    _shared_adapter: MapAdapter | None = None
+
+    def _host_free_adapter(self) -> MapAdapter | None:
+        """An adapter that matches any request's URL as the request's own
+        adapter would, or ``None`` if the match may depend on the host.
+
+        Without host or subdomain matching, werkzeug matches a path against
+        the bound subdomain only, which is the same for every request; the
+        host, scheme and root path of a request's adapter then only go into
+        the URLs it builds and the redirects it raises. So requests are
+        matched with this one adapter, and each binds its own only if it
+        builds a URL or is redirected. A replaced ``create_url_adapter``
+        is always called, as it may decide anything.
+        """
+        if (
+            self.url_map.host_matching
+            or self.subdomain_matching
+            or "create_url_adapter" in vars(self)
+            or type(self).create_url_adapter is not URLMatcher.create_url_adapter
+        ):
+            return None
+        return self.url_map.bind(
+            "localhost", subdomain=self.url_map.default_subdomain or ""
+        )
 
     def create_url_adapter(
         self, request: BaseRequestWebsocket | None

@@ -720,6 +720,80 @@ async def test_strict_slash_redirect_keeps_root_path(
     assert response.headers["Location"] == location
 
 
+async def test_strict_slash_redirect_is_to_the_requests_own_host(
+    flask_app: flask.Flask, app: Quart, client: QuartClient
+) -> None:
+    """Requests are matched with one adapter for the app, but a redirect
+    is built from the request's own host, scheme and root path, whichever
+    request came first."""
+
+    @app.route("/foo/")
+    async def foo() -> str:
+        return "foo"
+
+    flask_app.add_url_rule("/foo/", "foo", lambda: "foo")
+    flask_client = flask_app.test_client()
+    for host, scheme, root in [
+        ("a.example", "http", ""),
+        ("b.example:8080", "https", "/r"),
+        ("a.example", "https", ""),
+    ]:
+        response = await client.get(
+            "/foo", headers={"Host": host}, scheme=scheme, root_path=root
+        )
+        expected = flask_client.get(
+            "/foo", headers={"Host": host}, base_url=f"{scheme}://{host}{root}"
+        )
+        assert response.status_code == 308
+        assert response.headers["Location"] == f"{scheme}://{host}{root}/foo/"
+        assert response.headers["Location"] == expected.headers["Location"]
+
+
+async def test_the_requests_url_adapter_is_its_own(
+    app: Quart, client: QuartClient
+) -> None:
+    """``request_ctx.url_adapter`` is bound to the request's host, scheme
+    and root path when read, as Flask binds it for every request."""
+    from quart.globals import request_ctx
+
+    @app.get("/where")
+    async def where() -> str:
+        adapter = request_ctx.url_adapter
+        assert adapter is not None
+        return f"{adapter.url_scheme} {adapter.server_name} {adapter.script_name}"
+
+    response = await client.get("/where", headers={"Host": "a.example"})
+    assert await response.get_data() == b"http a.example /"
+    response = await client.get(
+        "/r/where", headers={"Host": "b.example"}, scheme="https", root_path="/r"
+    )
+    assert await response.get_data() == b"https b.example /r/"
+
+
+async def test_create_url_adapter_replaced_after_serving_is_called(
+    app: Quart, client: QuartClient
+) -> None:
+    """A ``create_url_adapter`` replaced on the app, even after it served,
+    is called for every request, as it may decide the match."""
+
+    @app.get("/")
+    async def index() -> str:
+        return "index"
+
+    assert (await client.get("/")).status_code == 200
+    seen: list[str | None] = []
+    create = app.create_url_adapter
+
+    def create_url_adapter(request: Any) -> Any:
+        seen.append(None if request is None else request.path)
+        return create(request)
+
+    app.create_url_adapter = create_url_adapter  # type: ignore[method-assign]
+    assert (await client.get("/")).status_code == 200
+    assert (await client.get("/missing")).status_code == 404
+    assert seen == ["/", "/missing"]
+
+
 async def test_no_redirect_for_rule_without_slash(
     app: Quart, client: QuartClient
 ) -> None:
@@ -1210,11 +1284,11 @@ async def test_server_name_with_default_port_and_subdomains(
 async def test_adapters_by_host_are_bounded(app: Quart) -> None:
     @app.get("/")
     async def index() -> str:
-        return "ok"
+        return url_for("index", _external=True)  # binds the request's adapter
 
     client = app.test_client()
     for value in range(300):  # as many Host headers as a client likes
         response = await client.get("/", headers={"Host": f"h{value}.example"})
-        assert response.status_code == 200
+        assert await response.get_data() == f"http://h{value}.example/".encode()
     assert 0 < len(app._request_adapters) <= 256
     assert 0 < len(app._url_adapters) <= 256
