@@ -294,32 +294,30 @@ class _ConnectionContext(AppContext):
         self._connection.routing_exception = None
         self._match_url()
 
-    def _match_url(self) -> None:
-        """Match the URL; a routing failure is stored, raised at dispatch."""
-        adapter = self._matching_adapter
-        assert adapter is not None
-        try:
-            try:
-                self._match_with(adapter)
-            except RequestRedirect:
-                if adapter is self.url_adapter:
-                    raise
-                # Its URL is built from the adapter: the request's own.
-                self._match_with(self.url_adapter)
-        except HTTPException as error:
-            self._connection.routing_exception = error
-
-    def _match_with(self, adapter: MapAdapter | None) -> None:
-        assert adapter is not None
+    def _match_url(self, adapter: MapAdapter | None = None) -> None:
+        """Match the URL with ``adapter`` (by default the matching one); a
+        routing failure is stored, raised at dispatch."""
+        if adapter is None:
+            adapter = self._matching_adapter
+            assert adapter is not None
         connection = self._connection
         websocket = self._websocket
-        connection.url_rule, connection.view_args = self.app.match_url(
-            adapter,
-            connection.path,
-            None if websocket else connection.method,
-            connection.query_string,
-            websocket,
-        )
+        try:
+            connection.url_rule, connection.view_args = self.app.match_url(
+                adapter,
+                connection.path,
+                None if websocket else connection.method,
+                connection.query_string,
+                websocket,
+            )
+        except RequestRedirect as error:
+            own = self.url_adapter  # None if binding failed: its error is kept
+            if own is not None and own is not adapter:
+                self._match_url(own)  # the redirect's URL is the request's own
+            elif own is not None:
+                connection.routing_exception = error
+        except HTTPException as error:
+            connection.routing_exception = error
 
     async def push(self) -> None:
         app = self.app
