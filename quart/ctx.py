@@ -312,10 +312,10 @@ class _ConnectionContext(AppContext):
             )
         except RequestRedirect as error:
             own = self.url_adapter  # None if binding failed: its error is kept
-            if own is not None and own is not adapter:
-                self._match_url(own)  # the redirect's URL is the request's own
-            elif own is not None:
+            if own is adapter:
                 connection.routing_exception = error
+            elif own is not None:
+                self._match_url(own)  # the redirect's URL is the request's own
         except HTTPException as error:
             connection.routing_exception = error
 

@@ -43,8 +43,10 @@ else:
 
 #: The steps of the pipeline that are app methods: one a subclass, a patch
 #: or an instance attribute replaced is always called; the app's own is
-#: left out of the steps when it has nothing to do.
+#: left out of the steps when it has nothing to do (``create_url_adapter``:
+#: when the match cannot depend on the host, see ``_host_free_adapter``).
 PIPELINE_METHODS = (
+    "create_url_adapter",
     "make_response",
     "preprocess_request",
     "process_response",
@@ -68,9 +70,7 @@ PIPELINE_SIGNALS = (
 )
 
 #: App attributes that decide how URLs are matched: setting one thaws.
-_MATCHING_ATTRIBUTES = frozenset(
-    {"create_url_adapter", "subdomain_matching", "url_map"}
-)
+_MATCHING_ATTRIBUTES = frozenset({"subdomain_matching", "url_map"})
 
 _frozen_apps: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 
@@ -250,7 +250,9 @@ class Pipeline(_AppBase):
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
             self._match_cache = {}
-        self._shared_adapter = self._host_free_adapter()
+        self._shared_adapter = (
+            None if self._replaced("create_url_adapter") else self._host_free_adapter()
+        )
         self._appcontext_teardown = self._method_step(
             "do_teardown_appcontext",
             bool(

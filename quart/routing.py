@@ -132,15 +132,10 @@ class URLMatcher:
         host, scheme and root path of a request's adapter then only go into
         the URLs it builds and the redirects it raises. So requests are
         matched with this one adapter, and each binds its own only if it
-        builds a URL or is redirected. A replaced ``create_url_adapter``
-        is always called, as it may decide anything.
+        builds a URL or is redirected. (The app does not use it when
+        ``create_url_adapter`` is replaced: that may decide anything.)
         """
-        if (
-            self.url_map.host_matching
-            or self.subdomain_matching
-            or "create_url_adapter" in vars(self)
-            or type(self).create_url_adapter is not URLMatcher.create_url_adapter
-        ):
+        if self.url_map.host_matching or self.subdomain_matching:
             return None
         return self.url_map.bind(
             "localhost", subdomain=self.url_map.default_subdomain or ""

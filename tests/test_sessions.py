@@ -894,18 +894,25 @@ async def test_custom_cookie_interface_subclass(
     assert default_seen == [{}]
 
 
-async def test_open_session_returning_none_gives_null_session(app: Quart) -> None:
-    class Refusing(SecureCookieSessionInterface):
-        async def open_session(self, app: Quart, request: Any) -> None:
-            return None
-
-    app.session_interface = Refusing()
+def session_types_seen_at_root(app: Quart) -> list[Any]:
+    """Add a ``/`` route that records the type of each request's session."""
     kinds: list[Any] = []
 
     @app.route("/")
     async def index() -> str:
         kinds.append(type(session._get_current_object()))  # type: ignore[attr-defined]
         return "ok"
+
+    return kinds
+
+
+async def test_open_session_returning_none_gives_null_session(app: Quart) -> None:
+    class Refusing(SecureCookieSessionInterface):
+        async def open_session(self, app: Quart, request: Any) -> None:
+            return None
+
+    app.session_interface = Refusing()
+    kinds = session_types_seen_at_root(app)
 
     response = await app.test_client().get("/")
     assert kinds == [NullSession]
@@ -929,12 +936,7 @@ async def test_replaced_null_session_and_open_session_are_called_each_request(
             return Marked()
 
     app.session_interface = CustomNull()
-    kinds: list[Any] = []
-
-    @app.route("/")
-    async def index() -> str:
-        kinds.append(type(session._get_current_object()))  # type: ignore[attr-defined]
-        return "ok"
+    kinds = session_types_seen_at_root(app)
 
     client = app.test_client()
     await client.get("/")
