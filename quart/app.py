@@ -280,7 +280,10 @@ class Quart(Pipeline, Lifespan, App):
     def _session_to_save(
         self, ctx: RequestContext | WebsocketContext
     ) -> SessionMixin | None:
-        """The context's session unless it is the null session (never saved)."""
+        """The context's session unless it is the null session (never
+        saved), read or not."""
+        if ctx._session_opener is not None:
+            return None  # not opened: the null session nobody read
         session = ctx.session
         if session is None or self.session_interface.is_null_session(session):
             return None

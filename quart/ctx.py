@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from .app import Quart
     from .pipeline import Steps
+    from .sessions import SecureCookieSessionInterface
     from .sessions import SessionMixin
     from .wrappers import Request
     from .wrappers import Response
@@ -246,9 +247,14 @@ class _ConnectionContext(AppContext):
     _websocket = False
     #: The app's compiled steps for this connection, once dispatched.
     _steps: Steps | None
-    # A plain attribute here, where the app context has a property that
-    # looks it up.
-    session: SessionMixin | None = None  # type: ignore[assignment]
+    #: While the session is not open yet: the app's session interface,
+    #: where it opens sessions without awaiting (see ``push`` and
+    #: ``session``).
+    _session_opener: SecureCookieSessionInterface | None = None
+    if TYPE_CHECKING:
+        # An attribute here, where the app context has a property that
+        # looks it up.
+        session: SessionMixin | None  # type: ignore[assignment]
 
     def __init__(
         self, app: Quart, connection: Any, session: SessionMixin | None = None
@@ -265,17 +271,33 @@ class _ConnectionContext(AppContext):
             self.url_adapter = self._matching_adapter = self._bind_url_adapter()
         if session is not None:
             self.session = session
+        else:
+            self._session_opener = app._session_opener
         #: Per push: this context's variable token, and the app one's if
         #: that push made it the app context.
         self._pushes: list[tuple[Token[Any], Token[Any] | None]] = []
 
-    if not TYPE_CHECKING:  # typed as the app context's attribute
+    if not TYPE_CHECKING:  # typed as the app context's attributes
 
         @lazy_attribute
         def url_adapter(self) -> MapAdapter | None:
             """The request's URL adapter, bound when first read (see
             ``_matching_adapter``)."""
             return self._bind_url_adapter()
+
+        @lazy_attribute
+        def session(self) -> SessionMixin | None:
+            """The session, opened when the context is pushed (``None``
+            before). Where the app's interface never waits (see
+            ``_session_opener``), a session that push left unopened (the
+            null session, without a secret key) is opened on this first
+            read."""
+            opener = self._session_opener
+            if opener is None:
+                return None
+            session = opener._open_on_read(self.app, self._connection)
+            self._session_opener = None
+            return session
 
     def _bind_url_adapter(self) -> MapAdapter | None:
         """``app.create_url_adapter`` for the connection; a failure (an
@@ -328,12 +350,21 @@ class _ConnectionContext(AppContext):
             if appcontext_pushed.receivers:
                 await send_signal(appcontext_pushed, app)
         self._pushes.append((self._var.set(self), app_token))
-        if self.session is None:
-            interface = app.session_interface
-            session = await interface.open_session(app, self._connection)
-            if session is None:
-                session = await interface.make_null_session(app)
-            self.session = session
+        opener = self._session_opener
+        if opener is None:
+            if self.session is None:
+                interface = app.session_interface
+                session = await interface.open_session(app, self._connection)
+                if session is None:
+                    session = await interface.make_null_session(app)
+                self.session = session
+        else:
+            # With a key, opened now, as any interface opens it; without,
+            # the null session is made only if the request reads it.
+            serializer = opener.get_signing_serializer(app)
+            if serializer is not None:
+                self.session = opener._load(app, self._connection, serializer)
+                self._session_opener = None
         if self._matching_adapter is not None and self._connection.url_rule is None:
             self._match_url()
 

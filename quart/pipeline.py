@@ -34,10 +34,12 @@ from . import signals
 from .hookspecs import PER_REQUEST_HOOKS
 from .plugins import call_each
 from .plugins import call_until_answer
+from .sessions import opener_on_read
 
 if TYPE_CHECKING:
     from .app import Quart
     from .lifespan import Lifespan as _AppBase
+    from .sessions import SecureCookieSessionInterface
 else:
     _AppBase = object
 
@@ -69,8 +71,9 @@ PIPELINE_SIGNALS = (
     signals.appcontext_tearing_down,
 )
 
-#: App attributes that decide how URLs are matched: setting one thaws.
-_MATCHING_ATTRIBUTES = frozenset({"subdomain_matching", "url_map"})
+#: App attributes :meth:`Pipeline._freeze` decides on (how URLs are
+#: matched, how sessions are opened): setting one thaws.
+_DECIDING_ATTRIBUTES = frozenset({"session_interface", "subdomain_matching", "url_map"})
 
 _frozen_apps: weakref.WeakSet[Pipeline] = weakref.WeakSet()
 
@@ -221,15 +224,18 @@ class Pipeline(_AppBase):
     _appcontext_teardown: Callable[[BaseException | None], Awaitable[None]] | None = (
         None
     )
+    #: Once the app is frozen, its session interface if requests open their
+    #: session on first read (see :func:`~quart.sessions.opener_on_read`).
+    _session_opener: SecureCookieSessionInterface | None = None
     #: Each of :data:`PIPELINE_METHODS` as the app class defines it (set
     #: by :mod:`quart.app`).
     _pipeline_defaults: ClassVar[dict[str, Any]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         # A pipeline method replaced on the instance is a setup change, and
-        # so is anything deciding how URLs are matched.
+        # so is anything deciding how URLs are matched or sessions opened.
         if (
-            name in self._pipeline_defaults or name in _MATCHING_ATTRIBUTES
+            name in self._pipeline_defaults or name in _DECIDING_ATTRIBUTES
         ) and getattr(self, "_frozen", False):  # url_map is set in __init__
             self._thaw()
         object.__setattr__(self, name, value)
@@ -244,8 +250,9 @@ class Pipeline(_AppBase):
     def _freeze(self) -> None:
         """Start serving: check the plugins' routes, decide whether route
         matches may be remembered, whether requests share one adapter for
-        matching and whether the app context has teardown work. Steps are
-        then compiled per blueprint as requests need them."""
+        matching, whether they open their session on first read and whether
+        the app context has teardown work. Steps are then compiled per
+        blueprint as requests need them."""
         self.plugins.check_routes()  # a plugin's route never shadows the app's
         builtin = set(DEFAULT_CONVERTERS.values())
         if all(cls in builtin for cls in self.url_map.converters.values()):
@@ -253,6 +260,7 @@ class Pipeline(_AppBase):
         self._shared_adapter = (
             None if self._replaced("create_url_adapter") else self._host_free_adapter()
         )
+        self._session_opener = opener_on_read(self.session_interface)
         self._appcontext_teardown = self._method_step(
             "do_teardown_appcontext",
             bool(
@@ -273,6 +281,7 @@ class Pipeline(_AppBase):
         self._plugin_hooks = None
         self._match_cache = None
         self._shared_adapter = None
+        self._session_opener = None
         if "jinja_env" in vars(self) and self.jinja_env.cache is not None:
             # Compiled templates hold the filters and tests they were
             # compiled with.

@@ -291,6 +291,22 @@ class SecureCookieSessionInterface(SessionInterface):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
+        return self._load(app, request, serializer)
+
+    def _open_on_read(self, app: Quart, request: Request) -> SessionMixin:
+        """:meth:`open_session`, else :meth:`make_null_session`, without
+        awaiting (the built-in ones never wait): for a session opened on its
+        first read (see :func:`opener_on_read`)."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return self.null_session_class()
+        return self._load(app, request, serializer)
+
+    def _load(
+        self, app: Quart, request: Request, serializer: URLSafeTimedSerializer
+    ) -> SecureCookieSession:
+        """The session in the request's cookie, checked with ``serializer``;
+        an empty one if there is no cookie or it does not check out."""
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
@@ -329,6 +345,27 @@ class SecureCookieSessionInterface(SessionInterface):
         assert serializer is not None
         value: str = serializer.dumps(dict(session))
         self._set_session_cookie(app, session, response, value)
+
+
+def opener_on_read(
+    interface: SessionInterface,
+) -> SecureCookieSessionInterface | None:
+    """``interface`` if requests may open their session on its first read:
+    it is the built-in cookie interface (a subclass too), whose
+    :meth:`~SessionInterface.open_session` and
+    :meth:`~SessionInterface.make_null_session` are its own, which never
+    wait. A request that never reads its session then never opens it (and
+    without a secret key never makes a null session). Decided when the app
+    starts serving."""
+    if not isinstance(interface, SecureCookieSessionInterface):
+        return None
+    for name, own in (
+        ("open_session", SecureCookieSessionInterface.open_session),
+        ("make_null_session", SessionInterface.make_null_session),
+    ):
+        if name in vars(interface) or getattr(type(interface), name) is not own:
+            return None
+    return interface
 
 
 def _vary_cookie(response: Response) -> None:

@@ -559,12 +559,19 @@ async def test_refresh_each_request(
     async def read() -> str:
         return str(session.get("user"))
 
+    @app.route("/untouched")
+    async def untouched() -> str:
+        return "ok"
+
     await client.get("/login")
     response = await client.get("/read")
     assert await response.get_data() == b"alice"
     assert (session_cookie(response) is not None) is refresh
     if refresh:
         assert "Expires=" in session_cookie(response)  # type: ignore[operator]
+    # As in Flask, also when the request never reads the session.
+    response = await client.get("/untouched")
+    assert (session_cookie(response) is not None) is refresh
 
     temporary = app.test_client()
     await temporary.get("/login-temporary")
@@ -682,6 +689,32 @@ async def test_no_secret_key_reading_works(app: Quart) -> None:
     assert await response.get_data() == b"None False {}"
     assert kinds == [NullSession]
     assert session_cookie(response) is None
+
+
+async def test_no_secret_key_null_session_is_made_only_when_read(app: Quart) -> None:
+    """Without a secret key, the built-in interface's null session is made
+    when a request reads the session, not for every request."""
+    app.secret_key = None
+    made: list[str] = []
+
+    class Counted(NullSession):
+        def __init__(self, initial: Any = None) -> None:
+            made.append(request.path)
+            super().__init__(initial)
+
+    app.session_interface.null_session_class = Counted  # type: ignore[assignment]
+    kinds = session_types_seen_at_root(app)
+
+    @app.route("/untouched")
+    async def untouched() -> str:
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(2):
+        assert (await client.get("/untouched")).status_code == 200
+        assert (await client.get("/")).status_code == 200
+    assert made == ["/", "/"]
+    assert kinds == [Counted, Counted]
 
 
 @pytest.mark.parametrize(
