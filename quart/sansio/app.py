@@ -711,8 +711,13 @@ class App(URLMatcher, Scaffold):
         """The conversion behind :meth:`~quart.Quart.make_response`, which
         never awaits (so it lives here, with the rest of the app that does
         no I/O)."""
-        if type(rv) is str:  # the most common return value, checked first
-            return self.response_class(rv)
+        # The most common return values, checked first: text, and a
+        # response (jsonify's, say).
+        response_class = self.response_class
+        if type(rv) is str:
+            return response_class(rv)
+        if type(rv) is response_class:
+            return rv
         status = headers = None
         if isinstance(rv, tuple):
             length = len(rv)
@@ -737,7 +742,6 @@ class App(URLMatcher, Scaffold):
                 " response. The function either returned None or ended"
                 " without a return statement."
             )
-        response_class = self.response_class
         if not isinstance(rv, response_class):
             # dict and list first: the iterator checks are ABC checks, a
             # Python call each.
