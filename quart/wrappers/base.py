@@ -48,7 +48,7 @@ class BaseRequestWebsocket(SansIORequest):
 
     json_module: Any = json
 
-    if not TYPE_CHECKING:  # typed as werkzeug's attribute, Headers
+    if not TYPE_CHECKING:  # typed as werkzeug's attributes
 
         @lazy_attribute
         def headers(self) -> Headers:
@@ -56,6 +56,20 @@ class BaseRequestWebsocket(SansIORequest):
             headers (as the ASGI layer makes them): a request whose headers
             nobody reads never decodes them."""
             return decode_headers(self.scope["headers"])
+
+        # werkzeug's two other sans-IO attributes, from the scope when first
+        # read: most requests never read them.
+        @lazy_attribute
+        def server(self) -> tuple[str, int | None] | None:
+            """The server's ``(host, port)``, if the server gave it."""
+            server = self.scope.get("server")
+            return tuple(server) if server else None
+
+        @lazy_attribute
+        def remote_addr(self) -> str | None:
+            """The client's address, if the server gave it."""
+            client = self.scope.get("client")
+            return client[0] if client else None
 
     #: Whether :attr:`headers` are (or will be) ``scope["headers"]``.
     #: Reading the instance's ``__dict__`` to tell would turn its attributes
@@ -82,19 +96,16 @@ class BaseRequestWebsocket(SansIORequest):
     ) -> None:
         # werkzeug's sans-IO attributes, set here as its __init__ sets them
         # (tests/test_request.py checks they stay the same) without the
-        # extra call on every request.
+        # extra call on every request; server, remote_addr and headers are
+        # read from the scope when first used.
         self.method = method.upper()
         self.scheme = scheme
-        server = scope.get("server")
-        self.server = tuple(server) if server else None
         self.root_path = root_path.rstrip("/")
         self.path = "/" + path.lstrip("/")
         self.query_string = query_string
         if headers is not None:
             self.headers = headers
             self._headers_from_scope = False
-        client = scope.get("client")
-        self.remote_addr = client[0] if client else None
         self.http_version = http_version
         self.scope = scope
 
