@@ -357,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workload", action="append", choices=list(WORKLOADS), help="repeat for more"
     )
+    parser.add_argument(
+        "--app",
+        action="append",
+        choices=APPS,
+        help="repeat for more (default: both; ratios need both)",
+    )
     parser.add_argument("-d", "--duration", type=int, default=5, help="seconds per run")
     parser.add_argument(
         "--warmup", type=int, default=1, help="seconds of untimed load first"
@@ -376,13 +382,14 @@ def main(argv: list[str] | None = None) -> int:
         if importlib.util.find_spec(server) is None:
             sys.exit(f"{server} is not installed")
     workloads = [w for w in WORKLOADS if w in (args.workload or WORKLOADS)]
+    apps = [a for a in APPS if a in (args.app or APPS)]
     pinned = not args.no_pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2
     server_core, load_core = ("0", "1") if pinned else (None, None)
 
     results: list[Result] = []
     for _ in range(args.repeat):
         for server_name in servers:
-            for app in APPS:  # interleaved, so drift on the machine hits both alike
+            for app in apps:  # interleaved, so drift on the machine hits both alike
                 server = Server(server_name, app, server_core)
                 try:
                     server.wait_ready()
