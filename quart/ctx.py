@@ -295,7 +295,9 @@ class _ConnectionContext(AppContext):
             opener = self._session_opener
             if opener is None:
                 return None
-            session = opener._open_on_read(self.app, self._connection)
+            session = opener._load(self.app, self._connection)
+            if session is None:  # make_null_session's, which never waits
+                session = opener.null_session_class()
             self._session_opener = None
             return session
 
@@ -361,9 +363,9 @@ class _ConnectionContext(AppContext):
         else:
             # With a key, opened now, as any interface opens it; without,
             # the null session is made only if the request reads it.
-            serializer = opener.get_signing_serializer(app)
-            if serializer is not None:
-                self.session = opener._load(app, self._connection, serializer)
+            session = opener._load(app, self._connection)
+            if session is not None:
+                self.session = session
                 self._session_opener = None
         if self._matching_adapter is not None and self._connection.url_rule is None:
             self._match_url()

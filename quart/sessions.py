@@ -288,25 +288,15 @@ class SecureCookieSessionInterface(SessionInterface):
     async def open_session(
         self, app: Quart, request: Request
     ) -> SecureCookieSession | None:
+        return self._load(app, request)
+
+    def _load(self, app: Quart, request: Request) -> SecureCookieSession | None:
+        """:meth:`open_session`'s work, which never waits: the session in
+        the request's cookie (an empty one if there is none or it does not
+        check out), or ``None`` without a secret key."""
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        return self._load(app, request, serializer)
-
-    def _open_on_read(self, app: Quart, request: Request) -> SessionMixin:
-        """:meth:`open_session`, else :meth:`make_null_session`, without
-        awaiting (the built-in ones never wait): for a session opened on its
-        first read (see :func:`opener_on_read`)."""
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return self.null_session_class()
-        return self._load(app, request, serializer)
-
-    def _load(
-        self, app: Quart, request: Request, serializer: URLSafeTimedSerializer
-    ) -> SecureCookieSession:
-        """The session in the request's cookie, checked with ``serializer``;
-        an empty one if there is no cookie or it does not check out."""
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
