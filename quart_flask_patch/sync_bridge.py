@@ -30,7 +30,7 @@ from types import FrameType
 from typing import Any
 from typing import TypeVar
 
-from quart.globals import ContextProxy
+from quart.globals import PROXY_CODES
 from quart.sync import await_sync
 from quart.sync import in_worker_thread
 
@@ -41,13 +41,6 @@ ASYNC_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 ASYNC_FLAGS |= inspect.CO_ITERABLE_COROUTINE
 
 
-#: The frames between a caller and the property it reads through one of
-#: Quart's proxies (``request.form``): the caller is the frame before.
-PROXY_CODES = frozenset(
-    {ContextProxy.__getattribute__.__code__, ContextProxy.__setattr__.__code__}
-)
-
-
 def caller_is_async(
     _getframe: Callable[[int], FrameType] = sys._getframe,
     _flags: int = ASYNC_FLAGS,
@@ -56,8 +49,8 @@ def caller_is_async(
     """Whether the caller of the function calling this one may ``await``
     (its code is a coroutine or an async generator): that caller gets the
     awaitable, any other the value. Two frames up, as this function's own
-    frame is the first, or three when the call came through a proxy
-    (:class:`quart.globals.ContextProxy`). Pass no arguments: the defaults
+    frame is the first, or three when the call came through one of Quart's
+    proxies (:data:`quart.globals.PROXY_CODES`). Pass no arguments: the defaults
     only make the names local, which keeps this cheap (it runs on every
     sync-or-async call)."""
     frame = _getframe(2)
