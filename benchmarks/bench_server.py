@@ -134,11 +134,29 @@ def _build_starlette_app() -> Any:
     )
 
 
+def _with_extra_work(inner: Any, microseconds: float) -> Any:
+    """``inner`` doing ``microseconds`` of busy work before each HTTP
+    request: the calibration of ``--starlette-extra-us``."""
+    seconds = microseconds / 1e6
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                pass
+        await inner(scope, receive, send)
+
+    return app
+
+
 _BUILDERS = {"quart": _build_quart_app, "starlette": _build_starlette_app}
 APP_ENV = "BENCH_SERVER_APP"
+EXTRA_ENV = "BENCH_SERVER_EXTRA_US"
 
 if os.environ.get(APP_ENV) in _BUILDERS:  # imported by a server: serve that app
     app = _BUILDERS[os.environ[APP_ENV]]()
+    if float(os.environ.get(EXTRA_ENV) or 0) > 0:
+        app = _with_extra_work(app, float(os.environ[EXTRA_ENV]))
 
 
 # --------------------------------------------------------------------------
@@ -180,7 +198,9 @@ def pin(core: str | None, command: list[str]) -> list[str]:
 
 
 class Server:
-    def __init__(self, server: str, app: str, core: str | None) -> None:
+    def __init__(
+        self, server: str, app: str, core: str | None, extra_us: float = 0
+    ) -> None:
         self.server, self.app = server, app
         self.port = free_port()
         # This directory first (the servers import bench_server from it),
@@ -189,6 +209,7 @@ class Server:
         path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
         env = dict(os.environ, PYTHONPATH=path)
         env.update({APP_ENV: app, "QUART_DISABLE_PLUGIN_AUTOLOAD": "1"})
+        env[EXTRA_ENV] = str(extra_us)
         self.process = subprocess.Popen(
             pin(core, server_command(server, app, self.port)),
             cwd=HERE,
@@ -373,14 +394,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--no-pin", action="store_true", help="do not use taskset")
     parser.add_argument("--json", action="store_true", help="print a JSON report")
+    parser.add_argument(
+        "--starlette-extra-us",
+        type=float,
+        default=0,
+        metavar="US",
+        help=(
+            "busy-wait this many microseconds in every Starlette request"
+            " (calibration: what a few microseconds more per request cost"
+            " end to end on this machine and server)"
+        ),
+    )
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk (Debian/Ubuntu)")
     servers = [s for s in SERVERS if s in (args.server or SERVERS)]
-    for server in servers:
-        if importlib.util.find_spec(server) is None:
-            sys.exit(f"{server} is not installed")
+    for name in servers:
+        if importlib.util.find_spec(name) is None:
+            sys.exit(f"{name} is not installed")
     workloads = [w for w in WORKLOADS if w in (args.workload or WORKLOADS)]
     apps = [a for a in APPS if a in (args.app or APPS)]
     pinned = not args.no_pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2
@@ -390,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.repeat):
         for server_name in servers:
             for app in apps:  # interleaved, so drift on the machine hits both alike
-                server = Server(server_name, app, server_core)
+                extra = args.starlette_extra_us if app == "starlette" else 0
+                server = Server(server_name, app, server_core, extra)
                 try:
                     server.wait_ready()
                     for name in workloads:
@@ -437,13 +470,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(
             json.dumps(
-                {"machine": machine, "results": [asdict(r) for r in results]}, indent=2
+                {
+                    "machine": machine,
+                    "starlette_extra_us": args.starlette_extra_us,
+                    "results": [asdict(r) for r in results],
+                },
+                indent=2,
             )
         )
     else:
         print(
             f"# {machine}; wrk -t{args.threads}, {args.duration:g} s per run,"
             f" best of {args.repeat}"
+            + (
+                f"; Starlette with {args.starlette_extra_us:g} us of busy work"
+                " per request"
+                if args.starlette_extra_us
+                else ""
+            )
         )
         print("\n".join(report(results, servers, workloads)))
     return 0
