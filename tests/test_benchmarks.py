@@ -2,16 +2,20 @@
 responses are verified around its timed run (a wrong one exits with status
 1), so this catches a benchmark that rotted or an app that answers a
 workload wrongly. Our app and the raw ASGI floor only: Starlette is a
-benchmark-only dependency. Timings are not looked at."""
+benchmark-only dependency. The apps' timings are not looked at."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,3 +105,33 @@ def test_server_benchmark_serves_every_workload_on_every_server() -> None:
         assert row["app"] == "quart"
         assert row["rps"] > 0 and row["errors"] == 0, row
         assert 0 < row["p50_ms"] <= row["p99_ms"], row
+
+
+def test_server_benchmark_calibration_busy_waits_before_each_http_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--starlette-extra-us`` wraps the app a server serves: every HTTP
+    request first spends that many microseconds of CPU, then reaches the
+    app unchanged; other scopes (lifespan) are not delayed."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_server_under_test", BENCHMARKS / "bench_server.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench_server = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench_server)  # for its dataclasses
+    spec.loader.exec_module(bench_server)
+    seen: list[tuple[str, float]] = []
+
+    async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append((scope["type"], time.perf_counter()))
+
+    app = bench_server._with_extra_work(inner, 20_000)  # 20 ms
+
+    async def serve(scope_type: str) -> float:
+        start = time.perf_counter()
+        await app({"type": scope_type}, None, None)
+        return seen[-1][1] - start
+
+    assert asyncio.run(serve("http")) >= 0.02
+    assert asyncio.run(serve("lifespan")) < 0.02
+    assert [kind for kind, _ in seen] == ["http", "lifespan"]
