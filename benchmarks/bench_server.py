@@ -21,7 +21,9 @@ our app never imports it.
 
 This module is also the servers' target, ``bench_server:app``: the
 ``BENCH_SERVER_APP`` environment variable (``quart`` or ``starlette``) says
-which app it builds, so a server process imports only that framework.
+which app it builds, so a server process imports only that framework, and
+``BENCH_SERVER_EXTRA_US`` (set by ``--starlette-extra-us``) adds busy work
+to each of its requests.
 """
 
 from __future__ import annotations
@@ -155,8 +157,9 @@ EXTRA_ENV = "BENCH_SERVER_EXTRA_US"
 
 if os.environ.get(APP_ENV) in _BUILDERS:  # imported by a server: serve that app
     app = _BUILDERS[os.environ[APP_ENV]]()
-    if float(os.environ.get(EXTRA_ENV) or 0) > 0:
-        app = _with_extra_work(app, float(os.environ[EXTRA_ENV]))
+    _extra_us = float(os.environ.get(EXTRA_ENV) or 0)
+    if _extra_us > 0:
+        app = _with_extra_work(app, _extra_us)
 
 
 # --------------------------------------------------------------------------
