@@ -287,11 +287,11 @@ class _ConnectionContext(AppContext):
 
         @lazy_attribute
         def session(self) -> SessionMixin | None:
-            """The session, opened when the context is pushed (``None``
-            before). Where the app's interface never waits (see
-            ``_session_opener``), a session that push left unopened (the
-            null session, without a secret key) is opened on this first
-            read."""
+            """The session, opened when the context is pushed. Where the
+            app's interface never waits (see ``_session_opener``), one not
+            opened yet is opened on this first read: the null session,
+            which push leaves unopened without a secret key, or a session
+            read before the push. Otherwise ``None`` before the push."""
             opener = self._session_opener
             if opener is None:
                 return None
